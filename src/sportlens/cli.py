@@ -1,0 +1,100 @@
+"""The one `sportlens` command line: each task adds its sub-app or command here."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+from rich.console import Console
+
+from sportlens import __version__
+from sportlens.errors import UserError
+
+app = typer.Typer(
+    name="sportlens",
+    help="Markerless sport analytics: pose and joint angles from video, image classifiers, IMU events.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+stderr = Console(stderr=True)
+_state = {"debug": False}
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"sportlens {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    debug: bool = typer.Option(False, "--debug", help="Show the full traceback on errors."),
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version."),
+) -> None:
+    """Markerless sport analytics."""
+    _state["debug"] = debug
+
+
+# (task module, CLI name, kind): a "group" module exposes `app`, a "command" module exposes `command`.
+TASKS = [
+    ("sportlens.pose.cli", "pose", "command"),
+    ("sportlens.classify.cli", "classify", "group"),
+    ("sportlens.imu.cli", "imu", "group"),
+]
+_registered = False
+
+
+def _register_tasks() -> None:
+    global _registered
+    if _registered:
+        return
+    import importlib
+    import importlib.util
+
+    for module_name, name, kind in TASKS:
+        if importlib.util.find_spec(module_name) is None:  # task not built in this checkout yet
+            continue
+        module = importlib.import_module(module_name)
+        if kind == "group":
+            app.add_typer(module.app, name=name)
+        else:
+            app.command(name, help=module.HELP)(module.command)
+    _registered = True
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: run the CLI, turning UserError into one line on stderr and exit code 2."""
+    _register_tasks()
+    debug = "--debug" in (argv if argv is not None else sys.argv[1:])
+    try:
+        app(args=argv, standalone_mode=False)
+    except UserError as exc:
+        if debug:
+            raise
+        stderr.print(f"[bold red]error:[/] {exc.message}", highlight=False, soft_wrap=True)
+        return 2
+    except typer.Exit as exc:
+        return exc.exit_code
+    except typer.Abort:
+        stderr.print("[red]aborted[/]")
+        return 130
+    except Exception as exc:  # click usage errors come as ClickException
+        import click
+
+        if isinstance(exc, click.exceptions.ClickException):
+            exc.show()
+            return 2
+        if debug:
+            raise
+        stderr.print(
+            f"[bold red]internal error:[/] {type(exc).__name__}: {exc} — rerun with --debug and report it",
+            highlight=False,
+            soft_wrap=True,
+        )
+        return 1
+    return 0
+
+
+def run() -> None:
+    sys.exit(main())

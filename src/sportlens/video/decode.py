@@ -1,0 +1,227 @@
+"""Decode videos (PyAV) and image sequences into a stream of frames with index, time and fps.
+
+Frames are yielded one at a time, so memory stays bounded on a long match. A frame that cannot be
+decoded is reported (index and reason) through `on_skip` and skipped; a file that cannot be opened
+at all raises a VideoError naming it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+
+from sportlens.errors import VideoError
+
+VIDEO_SUFFIXES = {".mp4", ".mov", ".avi", ".mkv", ".m4v", ".webm"}
+IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".webp"}
+DEFAULT_SEQUENCE_FPS = 30.0
+
+SkipHandler = Callable[[int, str], None]
+
+
+@dataclass(frozen=True)
+class Frame:
+    """One decoded frame: `image` is RGB uint8 of shape (height, width, 3)."""
+
+    index: int
+    time_s: float
+    image: np.ndarray
+
+
+@dataclass(frozen=True)
+class VideoInfo:
+    """What a source holds: kind is 'video', 'images' (a folder) or 'image' (one file)."""
+
+    path: Path
+    kind: str
+    width: int
+    height: int
+    fps: float
+    n_frames: int | None
+    duration_s: float | None
+    codec: str | None = None
+
+
+def _resize_shape(width: int, height: int, size: tuple[int, int] | None, max_side: int | None) -> tuple[int, int]:
+    if size is not None:
+        return int(size[0]), int(size[1])
+    if max_side is not None and max(width, height) > max_side:
+        scale = max_side / max(width, height)
+        # even sizes keep H.264 and yuv420p happy downstream
+        return max(2, int(round(width * scale / 2)) * 2), max(2, int(round(height * scale / 2)) * 2)
+    return width, height
+
+
+def image_sequence_files(folder: Path) -> list[Path]:
+    """Image files of a sequence folder, ordered by the number in their name (0000.jpg, 1.jpg ...)."""
+
+    def key(p: Path):
+        digits = re.findall(r"\d+", p.stem)
+        return (int(digits[-1]) if digits else -1, p.name)
+
+    return sorted((p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES), key=key)
+
+
+def _check_exists(path: Path) -> None:
+    if not path.exists():
+        raise VideoError("input not found", path, "check the path")
+    if path.is_file() and path.stat().st_size == 0:
+        raise VideoError("input file is empty", path, "re-export or re-copy the video")
+
+
+def _read_image(path: Path) -> np.ndarray:
+    import cv2
+
+    data = np.fromfile(path, dtype=np.uint8)
+    bgr = cv2.imdecode(data, cv2.IMREAD_COLOR) if data.size else None
+    if bgr is None:
+        raise ValueError("not a readable image")
+    return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+
+
+def _open_container(path: Path):
+    import av
+
+    try:
+        container = av.open(str(path), mode="r")
+    except (av.error.FFmpegError, UnicodeDecodeError, ValueError) as exc:
+        raise VideoError(
+            "not a readable video", path, f"{type(exc).__name__}: {exc}; give an mp4/mov/avi/mkv file or an image folder"
+        ) from None
+    if not container.streams.video:
+        container.close()
+        raise VideoError("file has no video stream", path, "give a video file or an image folder")
+    return container
+
+
+def probe_video(path: str | Path, fps: float | None = None) -> VideoInfo:
+    """Describe a video file, an image-sequence folder or a single image without decoding it all."""
+    path = Path(path)
+    _check_exists(path)
+    if path.is_dir():
+        files = image_sequence_files(path)
+        if not files:
+            raise VideoError("folder has no images", path, f"put frames named 0000.jpg, 0001.jpg ... ({', '.join(sorted(IMAGE_SUFFIXES))})")
+        first = _first_readable(files)
+        rate = fps or DEFAULT_SEQUENCE_FPS
+        return VideoInfo(path, "images", first.shape[1], first.shape[0], rate, len(files), len(files) / rate)
+    if path.suffix.lower() in IMAGE_SUFFIXES:
+        try:
+            img = _read_image(path)
+        except ValueError:
+            raise VideoError("not a readable image", path, "check the file or give a video") from None
+        return VideoInfo(path, "image", img.shape[1], img.shape[0], fps or DEFAULT_SEQUENCE_FPS, 1, None)
+    container = _open_container(path)
+    try:
+        stream = container.streams.video[0]
+        rate = float(stream.average_rate or stream.guessed_rate or fps or DEFAULT_SEQUENCE_FPS)
+        duration = None
+        if stream.duration is not None and stream.time_base is not None:
+            duration = float(stream.duration * stream.time_base)
+        elif container.duration is not None:
+            duration = container.duration / 1_000_000
+        n = stream.frames or (int(round(duration * rate)) if duration else None)
+        if stream.codec_context.width == 0:
+            raise VideoError("video stream has no frame size", path, "the file is probably truncated or corrupt")
+        return VideoInfo(path, "video", stream.codec_context.width, stream.codec_context.height, rate, n, duration,
+                         stream.codec_context.name)
+    finally:
+        container.close()
+
+
+def _first_readable(files: list[Path]) -> np.ndarray:
+    for f in files[:50]:
+        try:
+            return _read_image(f)
+        except ValueError:
+            continue
+    raise VideoError("none of the first images can be read", files[0].parent, "check the image files")
+
+
+def decode_frames(
+    path: str | Path,
+    size: tuple[int, int] | None = None,
+    max_side: int | None = None,
+    fps: float | None = None,
+    on_skip: SkipHandler | None = None,
+) -> Iterator[Frame]:
+    """Yield RGB frames from a video file, an image-sequence folder or one image.
+
+    size: (width, height) to resize to on decode; max_side: shrink so the longer side is at most this.
+    fps: frame rate for image sequences (default 30); ignored for videos, which carry their own.
+    on_skip(index, reason) is called for each frame that cannot be decoded; decoding goes on.
+    """
+    info = probe_video(path, fps)
+    if info.kind == "video":
+        yield from _decode_video(info, size, max_side, on_skip)
+    elif info.kind == "images":
+        yield from _decode_sequence(info, image_sequence_files(info.path), size, max_side, on_skip)
+    else:
+        yield from _decode_sequence(info, [info.path], size, max_side, on_skip)
+
+
+def _decode_sequence(info: VideoInfo, files: list[Path], size, max_side, on_skip) -> Iterator[Frame]:
+    import cv2
+
+    for index, file in enumerate(files):
+        try:
+            img = _read_image(file)
+        except ValueError as exc:
+            if on_skip:
+                on_skip(index, f"{file.name}: {exc}")
+            continue
+        w, h = _resize_shape(img.shape[1], img.shape[0], size, max_side)
+        if (w, h) != (img.shape[1], img.shape[0]):
+            img = cv2.resize(img, (w, h), interpolation=cv2.INTER_AREA)
+        yield Frame(index, index / info.fps, img)
+
+
+def _decode_video(info: VideoInfo, size, max_side, on_skip) -> Iterator[Frame]:
+    import av
+
+    container = _open_container(info.path)
+    try:
+        stream = container.streams.video[0]
+        stream.thread_type = "AUTO"
+        time_base = stream.time_base or Fraction(1, 1)
+        start = stream.start_time or 0
+        w, h = _resize_shape(info.width, info.height, size, max_side)
+        expected = 0  # index the next frame should get when timestamps are missing
+        packets = container.demux(stream)
+        while True:
+            try:
+                packet = next(packets)
+            except StopIteration:
+                break
+            except av.error.FFmpegError as exc:
+                if on_skip:
+                    on_skip(expected, f"demux failed ({exc}); stopping at the last good frame")
+                break
+            try:
+                decoded = packet.decode()
+            except av.error.FFmpegError as exc:
+                if packet.size and on_skip:
+                    on_skip(expected, f"packet could not be decoded ({type(exc).__name__})")
+                if packet.size:
+                    expected += 1
+                continue
+            for vf in decoded:
+                if vf.pts is not None:
+                    t = float((vf.pts - start) * time_base)
+                    index = int(round(t * info.fps))
+                else:
+                    index = expected
+                    t = index / info.fps
+                if index > expected and on_skip:
+                    for missing in range(expected, index):
+                        on_skip(missing, "frame missing from the stream (corrupt or dropped)")
+                expected = max(expected, index + 1)
+                img = vf.to_ndarray(format="rgb24", width=w, height=h) if (w, h) != (vf.width, vf.height) else vf.to_ndarray(format="rgb24")
+                yield Frame(index, t, img)
+    finally:
+        container.close()
