@@ -1,0 +1,383 @@
+"""Read IMU CSV files into `ImuRecording`s: a generic CSV reader and one reader per shared data set.
+
+Column units are read from the name suffix (`acc_x_g`, `gyr_x_dps` ...) through the tables below; a
+column without a suffix needs an explicit unit. Readers validate at the edge and raise DataFormatError
+naming the file and the missing or ambiguous columns.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from sportlens.errors import DataFormatError, InputFileError
+from sportlens.imu.recording import STANDARD_GRAVITY, ImuRecording, merge_streams
+
+# unit suffix -> factor to SI, per stream (definitions as data: a new unit is one row)
+UNIT_FACTORS: dict[str, dict[str, float]] = {
+    "acc": {"g": STANDARD_GRAVITY, "ms2": 1.0, "mps2": 1.0},
+    "gyro": {"dps": np.pi / 180.0, "degs": np.pi / 180.0, "rads": 1.0, "rps": 1.0},
+    "mag": {"ut": 1.0, "mt": 1000.0, "gauss": 100.0},
+}
+STREAM_PREFIXES = {"acc": "acc", "accel": "acc", "gyr": "gyro", "gyro": "gyro", "mag": "mag"}
+# time column -> factor to seconds, in order of preference
+TIME_COLUMNS = {"t_s": 1.0, "time_s": 1.0, "timestamp_s": 1.0, "time_ms": 1e-3, "epoch_ms": 1e-3, "timestamp_ms": 1e-3}
+_COLUMN = re.compile(r"^(acc|accel|gyr|gyro|mag)_([xyz])(?:_([a-z0-9]+))?$")
+
+
+@dataclass(frozen=True)
+class LabelledRecording:
+    """A recording from a labelled data set: `label` is the class, `group` the person (or block) to split by."""
+
+    recording: ImuRecording
+    label: str
+    group: str
+    recording_id: str
+    meta: dict = field(default_factory=dict)
+
+
+def _open_csv(path: Path):
+    import pandas as pd
+
+    path = Path(path)
+    if not path.exists():
+        raise InputFileError("file not found", path, "check the path")
+    if path.is_dir():
+        raise InputFileError("expected a CSV file, got a folder", path)
+    try:
+        frame = pd.read_csv(path)
+    except Exception as exc:  # pandas raises several types for unreadable files
+        raise DataFormatError(f"cannot read CSV ({type(exc).__name__}: {exc})", path) from None
+    if frame.empty:
+        raise DataFormatError("the CSV has no rows", path)
+    frame.columns = [str(c).strip() for c in frame.columns]
+    return frame
+
+
+def detect_columns(columns: list[str]) -> dict[str, dict]:
+    """Map each stream found in the header to its x/y/z columns and unit suffix (None when absent).
+
+    Returns {"acc": {"columns": [...], "unit": "g"}, ...}; raises ValueError naming a stream whose
+    axes are incomplete or whose axes disagree on the unit.
+    """
+    found: dict[str, dict[str, tuple[str, str | None]]] = {}
+    for name in columns:
+        m = _COLUMN.match(name.lower())
+        if m:
+            stream = STREAM_PREFIXES[m.group(1)]
+            found.setdefault(stream, {})[m.group(2)] = (name, m.group(3))
+    out = {}
+    for stream, axes in found.items():
+        missing = [f"{stream}_{a}" for a in "xyz" if a not in axes]
+        if missing:
+            raise ValueError(f"missing column(s) {', '.join(missing)}")
+        units = {axes[a][1] for a in "xyz"}
+        if len(units) != 1:
+            raise ValueError(f"{stream} columns disagree on the unit: {', '.join(axes[a][0] for a in 'xyz')}")
+        out[stream] = {"columns": [axes[a][0] for a in "xyz"], "unit": units.pop()}
+    return out
+
+
+def _factor(stream: str, unit: str | None, path: Path, columns: list[str]) -> float:
+    table = UNIT_FACTORS[stream]
+    if unit is None:
+        raise DataFormatError(
+            f"the unit of {', '.join(columns)} is not in the column names",
+            path,
+            f"rename them with a suffix ({', '.join(table)}) or pass --{stream}-unit",
+        )
+    if unit not in table:
+        raise DataFormatError(
+            f"unknown {stream} unit {unit!r} in {columns[0]}", path, f"known units: {', '.join(table)}"
+        )
+    return table[unit]
+
+
+def read_csv(
+    path: str | Path,
+    *,
+    recording: str | None = None,
+    rate_hz: float | None = None,
+    acc_unit: str | None = None,
+    gyro_unit: str | None = None,
+    mag_unit: str | None = None,
+    placement: str = "unknown",
+) -> ImuRecording:
+    """Read one recording from a CSV with a time column (t_s, time_s, epoch_ms ...) and acc_x/y/z columns.
+
+    Units come from column suffixes (`_g`, `_ms2`, `_dps`, `_rads`, `_ut`); explicit `*_unit` options
+    override or fill in missing suffixes. Without a time column, `rate_hz` gives t = sample / rate. A long
+    table with a `recording_id` column needs `recording` when it holds more than one recording.
+    """
+    path = Path(path)
+    return recording_from_frame(
+        _open_csv(path),
+        path,
+        recording=recording,
+        rate_hz=rate_hz,
+        acc_unit=acc_unit,
+        gyro_unit=gyro_unit,
+        mag_unit=mag_unit,
+        placement=placement,
+    )
+
+
+def recording_from_frame(
+    frame,
+    path: Path,
+    *,
+    recording: str | None = None,
+    rate_hz: float | None = None,
+    acc_unit: str | None = None,
+    gyro_unit: str | None = None,
+    mag_unit: str | None = None,
+    placement: str = "unknown",
+) -> ImuRecording:
+    """`read_csv` on an already-read DataFrame (`path` is only used in error messages)."""
+    if "recording_id" in frame.columns:
+        ids = list(dict.fromkeys(frame["recording_id"].astype(str)))
+        if recording is None and len(ids) > 1:
+            shown = ", ".join(ids[:5]) + (" ..." if len(ids) > 5 else "")
+            raise DataFormatError(
+                f"the CSV holds {len(ids)} recordings ({shown})", path, "choose one with --recording ID"
+            )
+        if recording is not None:
+            if recording not in ids:
+                raise DataFormatError(f"no recording {recording!r} in the CSV", path, f"known: {', '.join(ids[:10])}")
+            frame = frame[frame["recording_id"].astype(str) == recording]
+    elif recording is not None:
+        raise DataFormatError("--recording given but the CSV has no recording_id column", path)
+    try:
+        streams = detect_columns(list(frame.columns))
+    except ValueError as exc:
+        raise DataFormatError(str(exc), path, "the CSV needs acc_x, acc_y, acc_z (+ gyr_x/y/z) columns") from None
+    if "acc" not in streams:
+        raise DataFormatError(
+            "missing column(s) acc_x, acc_y, acc_z", path, "name them acc_x_g / acc_x_ms2 ... (unit suffix)"
+        )
+    explicit = {"acc": acc_unit, "gyro": gyro_unit, "mag": mag_unit}
+    values: dict[str, np.ndarray] = {}
+    units: dict[str, str] = {}
+    for stream, info in streams.items():
+        unit = explicit[stream] or info["unit"]
+        factor = _factor(stream, unit, path, info["columns"])
+        block = frame[info["columns"]].apply(lambda col: col.astype(float, errors="ignore"))
+        try:
+            arr = block.to_numpy(dtype=float)
+        except (TypeError, ValueError):
+            raise DataFormatError(f"non-numeric values in {', '.join(info['columns'])}", path) from None
+        bad = ~np.isfinite(arr).all(axis=1)
+        if bad.any():
+            row = int(np.flatnonzero(bad)[0]) + 2  # +1 header, +1 one-based
+            raise DataFormatError(f"missing or non-numeric {stream} value on line {row}", path)
+        values[stream] = arr * factor
+        units[stream] = unit
+    time_col = next((c for c in TIME_COLUMNS if c in frame.columns), None)
+    if time_col is not None:
+        t = frame[time_col].to_numpy(dtype=float) * TIME_COLUMNS[time_col]
+        if not np.isfinite(t).all():
+            raise DataFormatError(f"missing or non-numeric value in column {time_col}", path)
+        t = t - t[0] if time_col.endswith("_ms") else t
+        units["time"] = time_col
+    elif rate_hz:
+        t = np.arange(len(frame)) / float(rate_hz)
+        units["time"] = f"sample / {rate_hz:g} Hz"
+    else:
+        raise DataFormatError(
+            f"missing time column (one of {', '.join(TIME_COLUMNS)})", path, "add one or pass --rate-hz"
+        )
+    if len(t) < 2:
+        raise DataFormatError("the recording has fewer than 2 samples", path)
+    try:
+        return ImuRecording(
+            time_s=t,
+            acc_mps2=values["acc"],
+            gyro_rads=values.get("gyro"),
+            mag_ut=values.get("mag"),
+            rate_hz=float(rate_hz) if rate_hz else 0.0,
+            units=units,
+            placement=placement,
+            name=recording or path.name,
+        )
+    except ValueError as exc:
+        raise DataFormatError(str(exc), path) from None
+
+
+# ---- shared data sets (../shared/data/imu/<folder>) -------------------------------------------------
+
+
+def _long_table(path: Path, label_col: str, group_col: str, rate_hz: float | None, placement: str, meta_cols=()):
+    import pandas as pd
+
+    if not path.exists():
+        raise InputFileError("data file not found", path, "check the data folder (see ../shared/data/imu/README.md)")
+    frame = pd.read_csv(path)
+    streams = detect_columns(list(frame.columns))
+    out = []
+    for rid, part in frame.groupby("recording_id", sort=False):
+        arrays = {s: part[i["columns"]].to_numpy(float) * UNIT_FACTORS[s][i["unit"]] for s, i in streams.items()}
+        t = part["t_s"].to_numpy(float) if "t_s" in part else part["sample"].to_numpy(float) / rate_hz
+        rec = ImuRecording(
+            time_s=t,
+            acc_mps2=arrays["acc"],
+            gyro_rads=arrays.get("gyro"),
+            rate_hz=rate_hz or 0.0,
+            units={s: i["unit"] for s, i in streams.items()},
+            placement=placement,
+            name=str(rid),
+        )
+        first = part.iloc[0]
+        meta = {c: first[c].item() if hasattr(first[c], "item") else first[c] for c in meta_cols}
+        out.append(LabelledRecording(rec, str(first[label_col]), str(first[group_col]), str(rid), meta))
+    return out
+
+
+def load_spar(root: Path) -> list[LabelledRecording]:
+    """SPAR shoulder exercises (50 Hz wrist watch, acc in g, gyro rad/s); group = subject."""
+    return _long_table(root / "imu.csv.gz", "exercise", "subject", 50.0, "wrist", ("side",))
+
+
+def load_tennis(root: Path) -> list[LabelledRecording]:
+    """Tennis wrist MPU-6050 (100 Hz, clips at +-2 g and +-250 deg/s); group = session (no person ids)."""
+    return _long_table(root / "imu.csv.gz", "label", "session", 100.0, "wrist")
+
+
+def load_running(root: Path, rate_hz: float = 100.0) -> list[LabelledRecording]:
+    """StrikeWatch running (wrist acc only, no time stamps; rate not stated, ~100 Hz assumed); group = person."""
+    return _long_table(root / "imu.csv.gz", "strike", "person", rate_hz, "wrist")
+
+
+def load_cmj(root: Path) -> list[LabelledRecording]:
+    """The one countermovement jump: phone at the chest, 128 Hz; meta holds the force-plate reference."""
+    import pandas as pd
+
+    phone = read_csv(root / "phone_chest_imu.csv", rate_hz=128.0, placement="chest")
+    jumps = pd.read_csv(root / "jumps.csv").iloc[0].to_dict()
+    fp = pd.read_csv(root / "forceplate_vertical_acc.csv")
+    meta = {k: (v.item() if hasattr(v, "item") else v) for k, v in jumps.items()}
+    meta["forceplate_acc_vert_mps2"] = fp["acc_vert_ms2"].to_numpy(float)
+    return [LabelledRecording(phone, "countermovement", "1", str(meta["jump_id"]), meta)]
+
+
+def barbell_unique_recordings(files) -> list[str]:
+    """Recording ids left after dropping duplicated files (the files.csv `same_data_as` groups).
+
+    Per group of identical accelerometer files one is kept, preferring participants other than E (every E
+    file copies an A or D file) and the `1.4.4` version over its `1.4.41` copy; recordings without a
+    gyroscope file are dropped.
+    """
+    acc = files[files["sensor"] == "accelerometer"].copy()
+    with_gyro = set(files.loc[files["sensor"] == "gyroscope", "recording_id"])
+    acc["rank"] = list(
+        zip(acc["participant"] == "E", acc["version_suffix"].astype(str) != "1.4.4", acc["file_id"], strict=True)
+    )
+    acc = acc.sort_values("rank")
+    seen: set[str] = set()
+    keep = []
+    for row in acc.itertuples():
+        dupes = set() if not isinstance(row.same_data_as, str) else set(re.split(r"[;,| ]+", row.same_data_as))
+        if row.file_id in seen or dupes & seen:
+            seen.add(row.file_id)
+            continue
+        seen.add(row.file_id)
+        seen.update(dupes)
+        if row.recording_id in with_gyro:
+            keep.append(row.recording_id)
+    return keep
+
+
+def load_barbell(root: Path, rate_hz: float = 25.0, deduplicate: bool = True) -> list[LabelledRecording]:
+    """Barbell MetaMotion wristband (acc 12.5 Hz in g, gyro 25 Hz in deg/s), merged on epoch_ms at `rate_hz`.
+
+    label = exercise, group = participant; meta has category, the protocol rep count (heavy 5, medium 10).
+    """
+    import pandas as pd
+
+    for name in ("files.csv", "accelerometer.csv.gz", "gyroscope.csv.gz"):
+        if not (root / name).exists():
+            raise InputFileError("data file not found", root / name, "see ../shared/data/imu/README.md")
+    files = pd.read_csv(root / "files.csv")
+    keep = barbell_unique_recordings(files) if deduplicate else sorted(set(files["recording_id"]))
+    acc = pd.read_csv(root / "accelerometer.csv.gz")
+    gyro = pd.read_csv(root / "gyroscope.csv.gz")
+    acc_by, gyro_by = dict(tuple(acc.groupby("recording_id"))), dict(tuple(gyro.groupby("recording_id")))
+    protocol_reps = {"heavy": 5, "medium": 10}
+    out = []
+    for rid in keep:
+        if rid not in acc_by or rid not in gyro_by:
+            continue
+        a, g = acc_by[rid], gyro_by[rid]
+        t0 = min(a["epoch_ms"].min(), g["epoch_ms"].min())
+        rec = merge_streams(
+            (a["epoch_ms"].to_numpy(float) - t0) / 1000.0,
+            a[["acc_x_g", "acc_y_g", "acc_z_g"]].to_numpy(float) * STANDARD_GRAVITY,
+            (g["epoch_ms"].to_numpy(float) - t0) / 1000.0,
+            np.deg2rad(g[["gyr_x_dps", "gyr_y_dps", "gyr_z_dps"]].to_numpy(float)),
+            rate_hz=rate_hz,
+            units={"acc": "g", "gyro": "dps", "time": "epoch_ms"},
+            placement="wrist",
+            name=rid,
+        )
+        first = a.iloc[0]
+        category = str(first["category"])
+        meta = {"category": category, "protocol_reps": protocol_reps.get(category)}
+        out.append(LabelledRecording(rec, str(first["exercise"]), str(first["participant"]), rid, meta))
+    return out
+
+
+@dataclass(frozen=True)
+class DataSet:
+    """A shared data set: its folder name under ../shared/data/imu, loader and what its labels/groups are."""
+
+    folder: str
+    load: Callable[[Path], list[LabelledRecording]]
+    label: str
+    group: str
+
+
+DATASETS: dict[str, DataSet] = {
+    "spar": DataSet("spar", load_spar, "exercise", "subject"),
+    "tennis": DataSet("tennis-wrist", load_tennis, "stroke", "session"),
+    "barbell": DataSet("barbell", load_barbell, "exercise", "participant"),
+    "running": DataSet("running", load_running, "foot strike", "person"),
+    "cmj": DataSet("cmj", load_cmj, "jump type", "person"),
+}
+
+
+def load_dataset(name: str, root: str | Path) -> list[LabelledRecording]:
+    """Load a shared data set by name from its folder `root` (e.g. ../shared/data/imu/spar)."""
+    if name not in DATASETS:
+        raise DataFormatError(f"unknown data set {name!r}", hint=f"choose one of: {', '.join(DATASETS)}")
+    root = Path(root)
+    if not root.is_dir():
+        raise InputFileError("data folder not found", root, "point to the set's folder under ../shared/data/imu/")
+    return DATASETS[name].load(root)
+
+
+def guess_dataset(root: str | Path) -> str | None:
+    """The data set name whose folder name matches `root`'s last part, if any."""
+    last = Path(root).name
+    return next((n for n, d in DATASETS.items() if d.folder == last), None)
+
+
+def load_labelled_csv(
+    path: str | Path, label_col: str = "label", group_col: str | None = None, rate_hz: float | None = None
+) -> list[LabelledRecording]:
+    """A generic long CSV: recording_id, a label column, optional group column, time and acc/gyro columns."""
+    path = Path(path)
+    frame = _open_csv(path)
+    needed = ["recording_id", label_col] + ([group_col] if group_col else [])
+    missing = [c for c in needed if c not in frame.columns]
+    if missing:
+        raise DataFormatError(f"missing column(s) {', '.join(missing)}", path, "a labelled CSV needs them")
+    out = []
+    for rid in dict.fromkeys(frame["recording_id"].astype(str)):
+        rec = recording_from_frame(frame, path, recording=rid, rate_hz=rate_hz)
+        part = frame[frame["recording_id"].astype(str) == rid].iloc[0]
+        group = str(part[group_col]) if group_col else rid
+        out.append(LabelledRecording(rec, str(part[label_col]), group, rid))
+    return out
