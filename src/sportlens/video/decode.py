@@ -91,7 +91,8 @@ def _open_container(path: Path):
         container = av.open(str(path), mode="r")
     except (av.error.FFmpegError, UnicodeDecodeError, ValueError) as exc:
         raise VideoError(
-            "not a readable video", path, f"{type(exc).__name__}: {exc}; give an mp4/mov/avi/mkv file or an image folder"
+            "not a readable video", path,
+            f"{type(exc).__name__}: {exc}; give an mp4/mov/avi/mkv file or an image folder"
         ) from None
     if not container.streams.video:
         container.close()
@@ -106,7 +107,8 @@ def probe_video(path: str | Path, fps: float | None = None) -> VideoInfo:
     if path.is_dir():
         files = image_sequence_files(path)
         if not files:
-            raise VideoError("folder has no images", path, f"put frames named 0000.jpg, 0001.jpg ... ({', '.join(sorted(IMAGE_SUFFIXES))})")
+            raise VideoError("folder has no images", path,
+                             f"put frames named 0000.jpg, 0001.jpg ... ({', '.join(sorted(IMAGE_SUFFIXES))})")
         first = _first_readable(files)
         rate = fps or DEFAULT_SEQUENCE_FPS
         return VideoInfo(path, "images", first.shape[1], first.shape[0], rate, len(files), len(files) / rate)
@@ -221,7 +223,10 @@ def _decode_video(info: VideoInfo, size, max_side, on_skip) -> Iterator[Frame]:
                     for missing in range(expected, index):
                         on_skip(missing, "frame missing from the stream (corrupt or dropped)")
                 expected = max(expected, index + 1)
-                img = vf.to_ndarray(format="rgb24", width=w, height=h) if (w, h) != (vf.width, vf.height) else vf.to_ndarray(format="rgb24")
+                if (w, h) != (vf.width, vf.height):
+                    img = vf.to_ndarray(format="rgb24", width=w, height=h)
+                else:
+                    img = vf.to_ndarray(format="rgb24")
                 yield Frame(index, t, img)
     finally:
         container.close()

@@ -18,7 +18,8 @@ class VideoWriter:
     block ends without an error; on an error the partial file is removed.
     """
 
-    def __init__(self, target: str | Path, fps: float, width: int, height: int, crf: int = 23, preset: str = "veryfast"):
+    def __init__(self, target: str | Path, fps: float, width: int, height: int, crf: int = 23,
+                 preset: str = "veryfast"):
         self.target = Path(target)
         self.fps = fps
         self.width, self.height = width - width % 2, height - height % 2  # yuv420p needs even sizes

@@ -1,0 +1,47 @@
+"""`sportlens pose INPUT -o OUT`: keypoints, joint angles, standard files, annotated video."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+
+from sportlens.errors import UserError
+from sportlens.pose.pipeline import PoseOptions, run_pose
+from sportlens.progress import stderr_console
+
+HELP = "2D/3D keypoints and joint angles from a video, an image folder or one image (BlazePose)."
+
+
+def command(
+    source: Path = typer.Argument(..., help="Video (mp4/mov/avi/mkv), folder of frames (0000.jpg ...) or one image."),
+    out: Path = typer.Option(..., "-o", "--out", help="Output folder (created if needed)."),
+    min_visibility: float = typer.Option(0.5, help="Keypoints below this visibility count as missing."),
+    max_gap: int = typer.Option(10, help="Interpolate gaps up to this many frames; longer gaps stay empty."),
+    cutoff: float = typer.Option(6.0, help="Butterworth low-pass cut-off in Hz (zero lag, order 4)."),
+    no_filter: bool = typer.Option(False, "--no-filter", help="Switch the low-pass filter off."),
+    fps: float = typer.Option(None, help="Frame rate of an image folder (default 30); videos carry their own."),
+    no_video: bool = typer.Option(False, "--no-video", help="Skip annotated.mp4 (faster)."),
+    pose_max_side: int = typer.Option(640, help="Shrink frames to this longer side for pose estimation."),
+    as_json: bool = typer.Option(False, "--json", help="Print summary.json on stdout."),
+) -> None:
+    if min_visibility < 0 or min_visibility > 1:
+        raise UserError(f"--min-visibility must be between 0 and 1, got {min_visibility}")
+    if max_gap < 0:
+        raise UserError(f"--max-gap must be 0 or more, got {max_gap}")
+    options = PoseOptions(
+        min_visibility=min_visibility,
+        max_gap_frames=max_gap,
+        cutoff_hz=None if no_filter else cutoff,
+        fps=fps,
+        annotated_video=not no_video,
+        pose_max_side=pose_max_side,
+    )
+    summary = run_pose(source, out, options)
+    if as_json:
+        print(json.dumps(summary))
+    stderr_console.print(
+        f"[green]pose[/] {summary['frames_with_person']}/{summary['frames']} frames with a person, "
+        f"{summary['fps']} frames/s end to end → {out}"
+    )

@@ -1,0 +1,75 @@
+"""BlazePose (MediaPipe) as a per-frame estimator: pixel keypoints, visibility and world coordinates."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sportlens.errors import ModelError
+from sportlens.pose.keypoints import BLAZEPOSE_33
+
+# mediapipe 0.10.21's wheel ships only the "full" landmark model; the others are downloaded on first use,
+# which this offline tool must not do.
+MODEL_COMPLEXITY = {"full": 1}
+
+
+@dataclass(frozen=True)
+class PoseEstimate:
+    """One person's landmarks in one frame.
+
+    xy_px: (33, 2) pixel coordinates in the frame given; visibility: (33,) in [0, 1];
+    world_m: (33, 3) metres, origin between the hips, x right, y down, z away from the camera.
+    """
+
+    xy_px: np.ndarray
+    visibility: np.ndarray
+    world_m: np.ndarray
+
+
+class BlazePoseEstimator:
+    """Run BlazePose on RGB frames; tracking mode (video) reuses the previous frame's region."""
+
+    names = BLAZEPOSE_33
+
+    def __init__(self, model: str = "full", static_image: bool = False, min_detection: float = 0.5,
+                 min_tracking: float = 0.5):
+        if model not in MODEL_COMPLEXITY:
+            raise ModelError(
+                f"pose model {model!r} is not available offline",
+                hint=f"use one of: {', '.join(MODEL_COMPLEXITY)} (shipped inside the mediapipe wheel)",
+            )
+        import mediapipe as mp
+
+        self.model = model
+        self._pose = mp.solutions.pose.Pose(
+            static_image_mode=static_image,
+            model_complexity=MODEL_COMPLEXITY[model],
+            smooth_landmarks=False,  # we filter afterwards with zero lag; its causal smoother lags
+            enable_segmentation=False,
+            min_detection_confidence=min_detection,
+            min_tracking_confidence=min_tracking,
+        )
+
+    def __call__(self, rgb: np.ndarray, out_width: int | None = None,
+                 out_height: int | None = None) -> PoseEstimate | None:
+        """Estimate the pose in an RGB uint8 frame; pixel coordinates are scaled to out_width x out_height
+        (default: the frame's own size), so a downscaled frame can give full-resolution coordinates."""
+        result = self._pose.process(np.ascontiguousarray(rgb))
+        if result.pose_landmarks is None:
+            return None
+        h, w = rgb.shape[:2]
+        ow, oh = out_width or w, out_height or h
+        lm = np.array([(p.x, p.y, p.visibility) for p in result.pose_landmarks.landmark], dtype=np.float64)
+        world = np.array([(p.x, p.y, p.z) for p in result.pose_world_landmarks.landmark], dtype=np.float64)
+        xy = lm[:, :2] * np.array([ow, oh])
+        return PoseEstimate(xy, lm[:, 2], world)
+
+    def close(self) -> None:
+        self._pose.close()
+
+    def __enter__(self) -> BlazePoseEstimator:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()

@@ -1,0 +1,207 @@
+"""The pose pipeline: video -> BlazePose keypoints -> cleaned keypoints -> joint angles -> standard files."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from sportlens import __version__
+from sportlens.io.atomic import write_csv, write_json
+from sportlens.io.keypoint_json import coco_keypoints_document, write_coco, write_openpose_folder
+from sportlens.io.opensim import write_mot, write_trc
+from sportlens.pose.angles import ANGLES, compute_angles
+from sportlens.pose.estimate import BlazePoseEstimator
+from sportlens.pose.filters import butterworth_lowpass, interpolate_gaps
+from sportlens.pose.keypoints import BLAZEPOSE_33, COCO_17, COCO_17_SKELETON, OPENPOSE_BODY_25
+from sportlens.pose.sequence import PoseSequence
+from sportlens.progress import progress_bar
+from sportlens.video.decode import VideoInfo, decode_frames, probe_video
+
+
+@dataclass(frozen=True)
+class PoseOptions:
+    """Settings of one pose run (all recorded in summary.json)."""
+
+    model: str = "full"
+    min_visibility: float = 0.5  # keypoints below this are treated as missing before interpolation
+    max_gap_frames: int = 10  # interior gaps up to this many frames are interpolated, longer stay empty
+    cutoff_hz: float | None = 6.0  # Butterworth low-pass cut-off; None switches filtering off
+    filter_order: int = 4
+    pose_max_side: int | None = 640  # frames are shrunk to this for BlazePose (it works at 256 px inside)
+    fps: float | None = None  # frame rate of an image folder (videos carry their own)
+    annotated_video: bool = True
+    plot: bool = True
+    formats: tuple[str, ...] = field(default=("csv", "coco", "openpose", "trc", "mot"))
+
+
+@dataclass
+class RawPoseRun:
+    """What the estimation pass produced, before cleaning."""
+
+    sequence: PoseSequence
+    info: VideoInfo
+    frames_decoded: int
+    skipped: list[dict]
+    seconds: float
+
+
+def estimate_sequence(source: str | Path, options: PoseOptions = PoseOptions(),
+                      show_progress: bool = True) -> RawPoseRun:
+    """Decode a video/folder/image and run BlazePose on every frame; frames without a person are NaN."""
+    info = probe_video(source, options.fps)
+    skipped: list[dict] = []
+    found: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+    times: dict[int, float] = {}
+    t0 = time.perf_counter()
+    with BlazePoseEstimator(options.model, static_image=info.kind == "image") as estimator, \
+            progress_bar("frames", disable=not show_progress or None) as progress:
+        task = progress.add_task("pose", total=info.n_frames)
+        for frame in decode_frames(source, max_side=options.pose_max_side, fps=options.fps,
+                                   on_skip=lambda i, why: skipped.append({"frame": i, "reason": why})):
+            times[frame.index] = frame.time_s
+            estimate = estimator(frame.image, info.width, info.height)
+            if estimate is not None:
+                found[frame.index] = (estimate.xy_px, estimate.visibility, estimate.world_m)
+            progress.advance(task)
+    seconds = time.perf_counter() - t0
+    n = (max(times) + 1) if times else 0
+    k = len(BLAZEPOSE_33)
+    xy = np.full((n, k, 2), np.nan)
+    vis = np.full((n, k), np.nan)
+    world = np.full((n, k, 3), np.nan)
+    for i, (p, v, w) in found.items():
+        xy[i], vis[i], world[i] = p, v, w
+    time_s = np.array([times.get(i, i / info.fps) for i in range(n)])
+    seq = PoseSequence(BLAZEPOSE_33, np.arange(n), time_s, xy, vis, world, info.width, info.height, info.fps)
+    return RawPoseRun(seq, info, len(times), skipped, seconds)
+
+
+def clean_sequence(seq: PoseSequence, options: PoseOptions) -> PoseSequence:
+    """Drop low-visibility keypoints, interpolate short gaps, then low-pass filter (zero lag)."""
+    weak = ~(seq.visibility >= options.min_visibility)
+    xy = np.where(weak[..., None], np.nan, seq.xy_px)
+    world = np.where(weak[..., None], np.nan, seq.world_m)
+    xy = interpolate_gaps(xy, options.max_gap_frames)
+    world = interpolate_gaps(world, options.max_gap_frames)
+    if options.cutoff_hz is not None and len(seq) > 1:
+        xy = butterworth_lowpass(xy, options.cutoff_hz, seq.video_fps, options.filter_order)
+        world = butterworth_lowpass(world, options.cutoff_hz, seq.video_fps, options.filter_order)
+    return seq.replace(xy_px=xy, world_m=world)
+
+
+def keypoints_table(raw: PoseSequence, clean: PoseSequence) -> pd.DataFrame:
+    """Long table: one row per frame and keypoint with pixel and world coordinates (cleaned) and visibility (raw)."""
+    n, k = len(clean), len(clean.names)
+    return pd.DataFrame({
+        "frame": np.repeat(clean.frame, k),
+        "time_s": np.repeat(np.round(clean.time_s, 6), k),
+        "keypoint": np.tile(np.array(clean.names), n),
+        "x_px": clean.xy_px[..., 0].ravel().round(3),
+        "y_px": clean.xy_px[..., 1].ravel().round(3),
+        "visibility": raw.visibility.ravel().round(4),
+        "x_m": clean.world_m[..., 0].ravel().round(5),
+        "y_m": clean.world_m[..., 1].ravel().round(5),
+        "z_m": clean.world_m[..., 2].ravel().round(5),
+    })
+
+
+def _to_keypoint_set(seq: PoseSequence, names, raw_visibility: np.ndarray):
+    xy = np.stack([seq.point(name) if name else np.full((len(seq), 2), np.nan) for name in names], axis=1)
+    conf = np.stack(
+        [raw_visibility[:, seq.index(name)] if name in seq.names
+         else (np.nanmin([raw_visibility[:, seq.index(a)] for a in _virtual_parts(name)], axis=0) if name
+               else np.full(len(seq), np.nan))
+         for name in names], axis=1)
+    return xy, conf
+
+
+def _virtual_parts(name: str):
+    from sportlens.pose.keypoints import VIRTUAL_POINTS
+
+    return VIRTUAL_POINTS[name]
+
+
+def angle_stats(angles: pd.DataFrame) -> dict[str, dict[str, float | int]]:
+    """min / max / mean (degrees) and the number of frames with a value, per angle column."""
+    stats = {}
+    for d in ANGLES:
+        col = angles[d.name].to_numpy(dtype=float)
+        valid = col[np.isfinite(col)]
+        stats[d.name] = {
+            "min": round(float(valid.min()), 2) if valid.size else None,
+            "max": round(float(valid.max()), 2) if valid.size else None,
+            "mean": round(float(valid.mean()), 2) if valid.size else None,
+            "frames": int(valid.size),
+        }
+    return stats
+
+
+def run_pose(source: str | Path, out_dir: str | Path, options: PoseOptions = PoseOptions(),
+             show_progress: bool = True) -> dict:
+    """Run the whole pipeline and write every output file into out_dir; returns the summary dict."""
+    from sportlens.pose.render import plot_angles, render_annotated_video
+
+    source, out_dir = Path(source), Path(out_dir)
+    t0 = time.perf_counter()
+    run = estimate_sequence(source, options, show_progress)
+    raw = run.sequence
+    clean = clean_sequence(raw, options)
+    angles = compute_angles(clean)
+    angles["time_s"] = angles["time_s"].round(6)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    outputs = []
+    if "csv" in options.formats:
+        outputs.append(write_csv(out_dir / "keypoints.csv", keypoints_table(raw, clean)))
+    outputs.append(write_csv(out_dir / "angles.csv", angles.round(3)))
+    if "mot" in options.formats:
+        outputs.append(write_mot(out_dir / "angles.mot", angles.drop(columns="frame")))
+    if "trc" in options.formats:
+        # OpenSim expects Y up: BlazePose world has y down and z away from the camera, so flip both
+        markers = {name: clean.world_m[:, i] * np.array([1.0, -1.0, -1.0]) for i, name in enumerate(clean.names)}
+        outputs.append(write_trc(out_dir / "pose3d.trc", clean.time_s, markers, clean.video_fps))
+    if "coco" in options.formats:
+        xy, conf = _to_keypoint_set(clean, COCO_17, raw.visibility)
+        doc = coco_keypoints_document(clean.frame, COCO_17, COCO_17_SKELETON, xy, conf, clean.width,
+                                      clean.height, clean.time_s, options.min_visibility, source.name)
+        outputs.append(write_coco(out_dir / "keypoints_coco.json", doc))
+    if "openpose" in options.formats:
+        xy, conf = _to_keypoint_set(clean, OPENPOSE_BODY_25, raw.visibility)
+        outputs.append(write_openpose_folder(out_dir / "openpose", source.stem, clean.frame, xy, conf))
+    if options.plot:
+        outputs.append(plot_angles(angles, out_dir / "angles.png", title=source.name))
+    if options.annotated_video:
+        outputs.append(render_annotated_video(source, clean, angles, out_dir / "annotated.mp4", options.fps,
+                                              show_progress))
+    seconds = time.perf_counter() - t0
+    summary = {
+        "command": "pose",
+        "sportlens_version": __version__,
+        "input": str(source),
+        "input_kind": run.info.kind,
+        "model": f"blazepose-{options.model} (mediapipe {_mediapipe_version()})",
+        "frames": len(raw),
+        "frames_decoded": run.frames_decoded,
+        "frames_with_person": int(raw.detected.sum()),
+        "skipped_frames": run.skipped,
+        "video_fps": round(raw.video_fps, 4),
+        "width": raw.width,
+        "height": raw.height,
+        "fps": round(len(raw) / seconds, 2) if seconds > 0 else None,
+        "pose_fps": round(run.frames_decoded / run.seconds, 2) if run.seconds > 0 else None,
+        "seconds": round(seconds, 2),
+        "angles": angle_stats(angles),
+        "options": {k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(options).items()},
+        "outputs": sorted(p.name for p in outputs),
+    }
+    write_json(out_dir / "summary.json", summary)
+    return summary
+
+
+def _mediapipe_version() -> str:
+    import mediapipe
+
+    return mediapipe.__version__

@@ -1,0 +1,75 @@
+"""What people look at: the annotated video (skeleton + live angles) and the angles-over-time plot."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from sportlens.io.atomic import atomic_path
+from sportlens.pose.angles import ANGLES
+from sportlens.pose.keypoints import SKELETON_EDGES
+from sportlens.pose.sequence import PoseSequence
+from sportlens.progress import progress_bar
+from sportlens.video.decode import decode_frames
+from sportlens.video.draw import draw_skeleton, draw_value_panel
+from sportlens.video.encode import VideoWriter
+
+# Rows of the angles plot: (title, angle names)
+PLOT_GROUPS = (
+    ("Knee flexion", ("left_knee", "right_knee")),
+    ("Hip flexion", ("left_hip", "right_hip")),
+    ("Ankle dorsiflexion", ("left_ankle", "right_ankle")),
+    ("Elbow flexion", ("left_elbow", "right_elbow")),
+    ("Shoulder elevation", ("left_shoulder", "right_shoulder")),
+    ("Shoulder and hip line tilt", ("shoulder_tilt", "hip_tilt")),
+    ("Trunk lean and neck vs trunk", ("trunk_lean", "neck_trunk")),
+)
+
+
+def render_annotated_video(source: Path, seq: PoseSequence, angles: pd.DataFrame, target: Path,
+                           fps: float | None = None, show_progress: bool = True) -> Path:
+    """Decode the source again at full size and draw the cleaned skeleton and current angle values."""
+    names = [d.name for d in ANGLES]
+    values = angles[names].to_numpy(dtype=float)
+    with VideoWriter(target, seq.video_fps, seq.width, seq.height) as writer, \
+            progress_bar("frames", disable=not show_progress or None) as progress:
+        task = progress.add_task("video", total=len(seq))
+        for frame in decode_frames(source, fps=fps):
+            image = frame.image.copy()
+            i = frame.index
+            if i < len(seq) and not np.all(np.isnan(seq.xy_px[i])):
+                points = {name: seq.xy_px[i, k] for k, name in enumerate(seq.names)}
+                draw_skeleton(image, points, SKELETON_EDGES)
+                rows = [(n, "—" if np.isnan(v) else f"{v:.0f} deg") for n, v in zip(names, values[i], strict=True)]
+                draw_value_panel(image, rows)
+            writer.write(image)
+            progress.advance(task)
+    return target
+
+
+def plot_angles(angles: pd.DataFrame, target: Path, title: str = "") -> Path:
+    """Angles over time, one panel per joint pair; saved atomically as PNG."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(len(PLOT_GROUPS), 1, figsize=(10, 2.0 * len(PLOT_GROUPS)), sharex=True)
+    t = angles["time_s"].to_numpy()
+    for ax, (name, cols) in zip(axes, PLOT_GROUPS, strict=True):
+        for col, colour in zip(cols, ("tab:blue", "tab:red"), strict=True):
+            ax.plot(t, angles[col], color=colour, lw=1.4, label=col.replace("_", " "))
+        ax.set_ylabel("deg")
+        ax.set_title(name, fontsize=10, loc="left")
+        ax.grid(alpha=0.3)
+        ax.legend(loc="upper right", fontsize=8, ncol=2)
+    axes[-1].set_xlabel("time (s)")
+    if title:
+        fig.suptitle(f"Joint angles — {title}", fontsize=11)
+    fig.tight_layout()
+    with atomic_path(target) as tmp:
+        fig.savefig(tmp, dpi=90, format="png")
+    plt.close(fig)
+    return target

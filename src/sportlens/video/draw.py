@@ -1,0 +1,62 @@
+"""Overlays on RGB frames: skeletons, keypoints, labelled values and a title bar (OpenCV drawing)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+import cv2
+import numpy as np
+
+LEFT_COLOUR = (66, 165, 245)  # RGB blue for the athlete's left side
+RIGHT_COLOUR = (239, 83, 80)  # red for the right side
+CENTRE_COLOUR = (255, 235, 59)
+
+
+def _side_colour(name: str) -> tuple[int, int, int]:
+    if name.startswith("left"):
+        return LEFT_COLOUR
+    if name.startswith("right"):
+        return RIGHT_COLOUR
+    return CENTRE_COLOUR
+
+
+def draw_skeleton(image: np.ndarray, points: Mapping[str, np.ndarray], edges: Iterable[tuple[str, str]],
+                  thickness: int | None = None) -> np.ndarray:
+    """Draw edges between named points (pixel (x, y); NaN points are skipped) onto image in place."""
+    h, w = image.shape[:2]
+    t = thickness or max(2, round(min(h, w) / 180))
+    for a, b in edges:
+        pa, pb = points.get(a), points.get(b)
+        if pa is None or pb is None or np.isnan(pa).any() or np.isnan(pb).any():
+            continue
+        colour = _side_colour(a) if _side_colour(a) == _side_colour(b) else CENTRE_COLOUR
+        cv2.line(image, (int(pa[0]), int(pa[1])), (int(pb[0]), int(pb[1])), colour, t, cv2.LINE_AA)
+    for name, p in points.items():
+        if not np.isnan(p).any():
+            cv2.circle(image, (int(p[0]), int(p[1])), t + 1, _side_colour(name), -1, cv2.LINE_AA)
+    return image
+
+
+def draw_label(image: np.ndarray, text: str, at: tuple[float, float], colour=(255, 255, 255),
+               scale: float | None = None):
+    """Text with a dark box behind it, anchored at pixel (x, y) (top-left of the box)."""
+    h = image.shape[0]
+    s = scale or max(0.4, h / 1400)
+    th = max(1, round(s * 2))
+    (tw, tht), base = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, s, th)
+    x, y = int(at[0]), int(at[1])
+    cv2.rectangle(image, (x - 2, y - 2), (x + tw + 2, y + tht + base + 2), (20, 20, 20), -1)
+    cv2.putText(image, text, (x, y + tht), cv2.FONT_HERSHEY_SIMPLEX, s, colour, th, cv2.LINE_AA)
+    return image
+
+
+def draw_value_panel(image: np.ndarray, rows: Iterable[tuple[str, str]], origin=(10, 10)) -> np.ndarray:
+    """A column of 'name value' lines in the top-left corner (e.g. live joint angles)."""
+    h = image.shape[0]
+    s = max(0.4, h / 1400)
+    step = int(30 * s / 0.5)
+    y = origin[1]
+    for name, value in rows:
+        draw_label(image, f"{name:<16} {value:>7}", (origin[0], y), _side_colour(name), s)
+        y += step
+    return image
