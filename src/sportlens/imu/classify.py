@@ -1,0 +1,226 @@
+"""Window classification of IMU recordings (activity, exercise, stroke) with scikit-learn.
+
+Recipes live in a registry; evaluation always splits by group (person, or time block when no person is
+known), so no window of a test group was seen in training. A saved model is one joblib file holding the
+fitted pipeline and its model card.
+"""
+
+from __future__ import annotations
+
+import platform
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from sportlens.errors import ModelError
+from sportlens.imu.features import FEATURE_VERSION, feature_names, make_windows
+from sportlens.imu.readers import LabelledRecording
+from sportlens.imu.recording import ImuRecording
+from sportlens.models.registry import Registry
+
+MODEL_KIND = "sportlens-imu-window-classifier"
+RECIPES: Registry = Registry("IMU classifier recipe")
+
+
+@RECIPES.register("forest")
+def _forest(seed: int = 0):
+    from sklearn.ensemble import RandomForestClassifier
+
+    return RandomForestClassifier(n_estimators=200, min_samples_leaf=2, n_jobs=1, random_state=seed)
+
+
+@RECIPES.register("extra-trees")
+def _extra_trees(seed: int = 0):
+    from sklearn.ensemble import ExtraTreesClassifier
+
+    return ExtraTreesClassifier(n_estimators=300, min_samples_leaf=2, n_jobs=1, random_state=seed)
+
+
+@RECIPES.register("logistic")
+def _logistic(seed: int = 0):
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    return make_pipeline(StandardScaler(), LogisticRegression(C=1.0, max_iter=2000, random_state=seed))
+
+
+@dataclass(frozen=True)
+class WindowSet:
+    """Feature windows with their label, group and recording: X (n, f), y/groups/recording_ids (n,)."""
+
+    X: np.ndarray
+    y: np.ndarray
+    groups: np.ndarray
+    recording_ids: np.ndarray
+    start_s: np.ndarray
+
+
+def window_set(
+    data: list[LabelledRecording],
+    window_s: float,
+    hop_s: float,
+    rate_hz: float | None = None,
+    use_gyro: bool = True,
+    block_s: float | None = None,
+) -> WindowSet:
+    """Windows of labelled recordings. With `block_s`, the group of a window is its recording's time block
+    (`recording_id#block`); windows that cross a block edge are dropped, so no two neighbours can sit on both
+    sides of a split."""
+    w = make_windows([d.recording for d in data], window_s, hop_s, rate_hz, use_gyro)
+    idx = w.recording_index
+    y = np.array([data[i].label for i in idx], dtype=object)
+    rids = np.array([data[i].recording_id for i in idx], dtype=object)
+    groups = np.array([data[i].group for i in idx], dtype=object)
+    keep = np.ones(len(idx), dtype=bool)
+    if block_s:
+        t0 = np.array([data[i].recording.time_s[0] for i in idx])
+        first = np.floor((w.start_s - t0) / block_s)
+        last = np.floor((w.start_s + window_s - 1e-9 - t0) / block_s)
+        keep = first == last
+        groups = np.array([f"{r}#{int(b)}" for r, b in zip(rids, first, strict=True)], dtype=object)
+    return WindowSet(w.X[keep], y[keep], groups[keep], rids[keep], w.start_s[keep])
+
+
+def cross_validate(ws: WindowSet, recipe: str = "forest", n_splits: int | None = None, seed: int = 0) -> dict:
+    """Grouped cross-validation: leave-one-group-out for <= 12 groups, else stratified group k-fold.
+
+    Returns accuracy (all test windows pooled), balanced accuracy, per-fold accuracies, the confusion
+    matrix (rows = true, columns = predicted, `classes` order), and per-recording majority-vote accuracy.
+    """
+    from sklearn.metrics import balanced_accuracy_score, confusion_matrix
+    from sklearn.model_selection import LeaveOneGroupOut, StratifiedGroupKFold
+
+    groups = ws.groups.astype(str)
+    n_groups = len(set(groups))
+    if n_groups < 2:
+        raise ModelError("cross-validation needs at least 2 groups (people or time blocks)")
+    if n_splits is None and n_groups <= 12:
+        splitter = LeaveOneGroupOut()
+        split_name = "leave-one-group-out"
+    else:
+        k = min(n_splits or 5, n_groups)
+        splitter = StratifiedGroupKFold(n_splits=k, shuffle=True, random_state=seed)
+        split_name = f"stratified-group-{k}-fold"
+    pred = np.empty(len(ws.y), dtype=object)
+    folds = []
+    for train, test in splitter.split(ws.X, ws.y, groups):
+        model = RECIPES.build(recipe, seed=seed)
+        model.fit(ws.X[train], ws.y[train])
+        pred[test] = model.predict(ws.X[test])
+        folds.append({"test_groups": sorted(set(groups[test])), "accuracy": float(np.mean(pred[test] == ws.y[test]))})
+    classes = sorted(set(ws.y))
+    per_rec = _majority(ws.recording_ids, ws.y, pred)
+    return {
+        "split": split_name,
+        "n_windows": int(len(ws.y)),
+        "n_groups": n_groups,
+        "accuracy": float(np.mean(pred == ws.y)),
+        "balanced_accuracy": float(balanced_accuracy_score(ws.y.astype(str), pred.astype(str))),
+        "recording_accuracy": per_rec,
+        "folds": folds,
+        "classes": classes,
+        "confusion": confusion_matrix(ws.y.astype(str), pred.astype(str), labels=classes).tolist(),
+    }
+
+
+def _majority(rids: np.ndarray, y: np.ndarray, pred: np.ndarray) -> float:
+    """Share of recordings whose majority window prediction equals their label."""
+    hits = []
+    for rid in sorted(set(rids)):
+        m = rids == rid
+        labels, counts = np.unique(pred[m].astype(str), return_counts=True)
+        hits.append(labels[np.argmax(counts)] == str(y[m][0]))
+    return float(np.mean(hits)) if hits else float("nan")
+
+
+def fit(ws: WindowSet, recipe: str = "forest", seed: int = 0):
+    model = RECIPES.build(recipe, seed=seed)
+    model.fit(ws.X, ws.y.astype(str))
+    return model
+
+
+def save_model(path: str | Path, model, card: dict) -> Path:
+    import joblib
+
+    from sportlens.io.atomic import atomic_path
+
+    with atomic_path(path) as tmp:
+        joblib.dump({"card": card, "model": model}, tmp)
+    return Path(path)
+
+
+def make_card(**fields) -> dict:
+    import sklearn
+
+    from sportlens import __version__
+
+    card = {
+        "kind": MODEL_KIND,
+        "feature_version": FEATURE_VERSION,
+        "versions": {
+            "sportlens": __version__,
+            "scikit-learn": sklearn.__version__,
+            "numpy": np.__version__,
+            "python": platform.python_version(),
+        },
+    }
+    card.update(fields)
+    return card
+
+
+def load_model(path: str | Path):
+    """(model, card) from a file written by `save_model`; a ModelError when it is not one or does not match."""
+    import joblib
+    import sklearn
+
+    path = Path(path)
+    if not path.is_file():
+        raise ModelError(f"model file not found: {path}", hint="train one with `sportlens imu train`")
+    try:
+        blob = joblib.load(path)
+    except Exception as exc:  # joblib/pickle raise many types for a foreign file
+        raise ModelError(f"not a sportlens IMU model ({type(exc).__name__}): {path}") from None
+    card = blob.get("card") if isinstance(blob, dict) else None
+    if not card or card.get("kind") != MODEL_KIND:
+        raise ModelError(f"not a sportlens IMU model (no model card of kind {MODEL_KIND}): {path}")
+    if card.get("feature_version") != FEATURE_VERSION:
+        raise ModelError(
+            f"model features v{card.get('feature_version')} but this sportlens computes v{FEATURE_VERSION}: {path}",
+            hint="retrain the model",
+        )
+    trained = card.get("versions", {}).get("scikit-learn")
+    if trained and trained.split(".")[:2] != sklearn.__version__.split(".")[:2]:
+        raise ModelError(
+            f"model made with scikit-learn {trained}, this is {sklearn.__version__}: {path}", hint="retrain the model"
+        )
+    return blob["model"], card
+
+
+def predict_recording(model, card: dict, rec: ImuRecording) -> dict:
+    """Per-window predictions for one recording, with the model's window, rate and channels, and the
+    majority label. Returns {"label", "windows": [{"start_s", "label", "confidence"}], "counts"}."""
+    use_gyro = bool(card["use_gyro"])
+    if use_gyro and rec.gyro_rads is None:
+        raise ModelError(f"the model needs a gyroscope and the recording {rec.name!r} has none")
+    w = make_windows([rec], card["window_s"], card["hop_s"], card["rate_hz"], use_gyro)
+    if len(w.X) == 0:
+        raise ModelError(
+            f"the recording {rec.name!r} is shorter than one {card['window_s']} s window (per gap-free piece)"
+        )
+    expected = len(feature_names(use_gyro))
+    if w.X.shape[1] != expected:
+        raise ModelError(f"feature count {w.X.shape[1]} does not match the model's {expected}")
+    proba = model.predict_proba(w.X)
+    classes = np.asarray(model.classes_).astype(str)
+    labels = classes[np.argmax(proba, axis=1)]
+    names, counts = np.unique(labels, return_counts=True)
+    return {
+        "label": str(names[np.argmax(counts)]),
+        "counts": {str(n): int(c) for n, c in zip(names, counts, strict=True)},
+        "windows": [
+            {"start_s": round(float(s), 4), "label": str(lbl), "confidence": round(float(p.max()), 4)}
+            for s, lbl, p in zip(w.start_s, labels, proba, strict=True)
+        ],
+    }
