@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 
 import pytest
+
+os.environ.setdefault("SPORTLENS_NO_PROGRESS", "1")  # keep test output and stderr checks clean
+os.environ.setdefault("MPLBACKEND", "Agg")
 
 
 @dataclass

@@ -79,12 +79,10 @@ def main(argv: list[str] | None = None) -> int:
     except typer.Abort:
         stderr.print("[red]aborted[/]")
         return 130
-    except Exception as exc:  # click usage errors come as ClickException
-        import click
-
-        if isinstance(exc, click.exceptions.ClickException):
-            exc.show()
-            return 2
+    except typer.TyperException as exc:  # usage errors (unknown command, bad option)
+        exc.show()
+        return exc.exit_code
+    except Exception as exc:
         if debug:
             raise
         stderr.print(

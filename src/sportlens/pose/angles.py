@@ -145,13 +145,11 @@ def compute_angles(seq: PoseSequence, definitions=ANGLES, space: str = "image") 
     return pd.DataFrame(table)
 
 
-def angle_definitions_table(definitions=ANGLES) -> pd.DataFrame:
-    """The definitions as a table (used for docs/angles.md and tested against it)."""
-    return pd.DataFrame(
-        [
-            {"angle": d.name, "kind": d.kind, "keypoints": " → ".join(d.points),
-             "value": f"{d.offset_deg:g} {'+' if d.sign > 0 else '−'} raw" if d.offset_deg else
-             ("raw" if d.sign > 0 else "−raw"), "zero": d.zero, "positive": d.positive}
-            for d in definitions
-        ]
-    )
+def angle_definitions_markdown(definitions=ANGLES) -> str:
+    """The definitions as a Markdown table; docs/angles.md embeds it and a test keeps the two equal."""
+    lines = ["| angle | kind | keypoints | value (deg) | 0 means | positive means |", "|---|---|---|---|---|---|"]
+    for d in definitions:
+        raw = "raw" if d.sign > 0 else "−raw"
+        value = f"{d.offset_deg:g} {'+' if d.sign > 0 else '−'} raw" if d.offset_deg else raw
+        lines.append(f"| `{d.name}` | {d.kind} | {' → '.join(d.points)} | {value} | {d.zero} | {d.positive} |")
+    return "\n".join(lines) + "\n"

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from sportlens import __version__
+from sportlens.errors import UserError
 from sportlens.io.atomic import write_csv, write_json
 from sportlens.io.keypoint_json import coco_keypoints_document, write_coco, write_openpose_folder
 from sportlens.io.opensim import write_mot, write_trc
@@ -147,6 +148,12 @@ def run_pose(source: str | Path, out_dir: str | Path, options: PoseOptions = Pos
 
     source, out_dir = Path(source), Path(out_dir)
     t0 = time.perf_counter()
+    info = probe_video(source, options.fps)
+    if options.cutoff_hz is not None and not 0 < options.cutoff_hz < info.fps / 2:
+        raise UserError(
+            f"filter cut-off {options.cutoff_hz:g} Hz must be above 0 and below half the frame rate "
+            f"({info.fps / 2:g} Hz)", source, "choose a lower --cutoff or use --no-filter",
+        )
     run = estimate_sequence(source, options, show_progress)
     raw = run.sequence
     clean = clean_sequence(raw, options)

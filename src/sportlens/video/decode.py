@@ -228,5 +228,10 @@ def _decode_video(info: VideoInfo, size, max_side, on_skip) -> Iterator[Frame]:
                 else:
                     img = vf.to_ndarray(format="rgb24")
                 yield Frame(index, t, img)
+        # a stream that stops short of its stated length was truncated or lost its sync: say which frames
+        exact = bool(stream.frames)
+        if on_skip and info.n_frames and expected < info.n_frames - (0 if exact else 1):
+            for missing in range(expected, info.n_frames):
+                on_skip(missing, "stream ended early (file truncated or corrupt)")
     finally:
         container.close()

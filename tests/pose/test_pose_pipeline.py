@@ -1,0 +1,107 @@
+"""Real BlazePose runs on the shipped public-domain astronaut photo and clips made from it."""
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sportlens.errors import ModelError
+from sportlens.io.opensim import read_mot, read_trc
+from sportlens.pose.angles import ANGLE_NAMES
+from sportlens.pose.estimate import BlazePoseEstimator
+from sportlens.pose.keypoints import BLAZEPOSE_33
+from sportlens.samples import ASTRONAUT, load_astronaut, rotating_clip
+
+
+def test_blazepose_on_astronaut():
+    with BlazePoseEstimator(static_image=True) as estimator:
+        result = estimator(load_astronaut())
+    assert result is not None
+    assert result.xy_px.shape == (33, 2) and result.world_m.shape == (33, 3)
+    idx = BLAZEPOSE_33.index
+    nose = result.xy_px[idx("nose")]
+    left, right = result.xy_px[idx("left_shoulder")], result.xy_px[idx("right_shoulder")]
+    assert nose[1] < left[1] - 50 and nose[1] < right[1] - 50  # nose well above both shoulders (y down)
+    assert abs(left[0] - right[0]) > 120  # shoulders apart (512 px photo)
+    assert result.visibility[idx("nose")] > 0.9
+
+
+def test_unshipped_model_is_a_clear_error():
+    with pytest.raises(ModelError, match="not available offline"):
+        BlazePoseEstimator("heavy")
+
+
+@pytest.fixture(scope="module")
+def clip(tmp_path_factory):
+    return rotating_clip(tmp_path_factory.mktemp("clip") / "sway.mp4", seconds=2.0, fps=15.0, size=256)
+
+
+def test_pose_cli_end_to_end(clip, tmp_path, run_cli):
+    out = tmp_path / "out"
+    result = run_cli("pose", clip.path, "-o", out, "--json")
+    assert result.code == 0, result.stderr
+    summary = result.json()
+    assert summary == json.loads((out / "summary.json").read_text())
+    assert summary["frames"] == 30 and summary["frames_with_person"] == 30
+    assert summary["fps"] > 0 and summary["video_fps"] == 15.0
+    assert set(summary["angles"]) == set(ANGLE_NAMES)
+    names = {p.name for p in out.iterdir()}
+    assert names == {"keypoints.csv", "keypoints_coco.json", "openpose", "pose3d.trc", "angles.csv", "angles.mot",
+                     "annotated.mp4", "angles.png", "summary.json"}
+    keypoints = pd.read_csv(out / "keypoints.csv")
+    assert list(keypoints.columns) == ["frame", "time_s", "keypoint", "x_px", "y_px", "visibility", "x_m", "y_m", "z_m"]
+    assert len(keypoints) == 30 * 33
+    angles = pd.read_csv(out / "angles.csv")
+    assert list(angles.columns) == ["frame", "time_s", *ANGLE_NAMES] and len(angles) == 30
+    # the photo sways +-20 deg: the measured shoulder line must follow it (same direction, strongly correlated)
+    r = np.corrcoef(clip.rotation_deg, angles["shoulder_tilt"])[0, 1]
+    assert r > 0.8
+    assert summary["angles"]["shoulder_tilt"]["max"] - summary["angles"]["shoulder_tilt"]["min"] > 10
+    coco = json.loads((out / "keypoints_coco.json").read_text())
+    assert len(coco["images"]) == 30 and len(coco["annotations"]) == 30
+    assert len(coco["annotations"][0]["keypoints"]) == 17 * 3
+    assert len(list((out / "openpose").iterdir())) == 30
+    time_s, markers, rate = read_trc(out / "pose3d.trc")
+    assert rate == 15.0 and len(markers) == 33 and len(time_s) == 30
+    # OpenSim's Y is up: the nose is above the hips' origin
+    assert np.nanmean(markers["nose"][:, 1]) > 0.3
+    mot = read_mot(out / "angles.mot")
+    assert list(mot.columns) == ["time", *ANGLE_NAMES]
+    import av
+
+    with av.open(str(out / "annotated.mp4")) as container:
+        assert sum(1 for _ in container.decode(video=0)) == 30
+        assert container.streams.video[0].codec_context.name == "h264"
+
+
+def test_pose_cli_on_single_image(tmp_path, run_cli):
+    result = run_cli("pose", ASTRONAUT, "-o", tmp_path / "img", "--no-video", "--json")
+    assert result.code == 0, result.stderr
+    summary = result.json()
+    assert summary["input_kind"] == "image" and summary["frames"] == 1 and summary["frames_with_person"] == 1
+    assert summary["angles"]["shoulder_tilt"]["frames"] == 1
+
+
+def test_no_filter_and_gap_options_are_recorded(clip, tmp_path, run_cli):
+    result = run_cli("pose", clip.path, "-o", tmp_path / "o", "--no-filter", "--max-gap", "3", "--no-video", "--json")
+    assert result.code == 0
+    options = result.json()["options"]
+    assert options["cutoff_hz"] is None and options["max_gap_frames"] == 3 and not options["annotated_video"]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["missing.mp4"], "input not found"),
+        (["CLIP", "--cutoff", "9"], "below half the frame rate"),
+        (["CLIP", "--min-visibility", "2"], "--min-visibility must be between 0 and 1"),
+    ],
+)
+def test_pose_cli_errors_are_one_line_exit_2(clip, tmp_path, run_cli, args, message):
+    args = [str(clip.path) if a == "CLIP" else (str(tmp_path / a) if a.endswith(".mp4") else a) for a in args]
+    result = run_cli("pose", *args, "-o", tmp_path / "o", "--no-video")
+    assert result.code == 2
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
