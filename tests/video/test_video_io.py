@@ -130,3 +130,17 @@ def test_corrupt_bytes_mid_video_are_not_fatal_and_lost_frames_are_reported(tmp_
     decoded = [f.index for f in frames]
     assert decoded[0] == 0 and len(decoded) >= 15
     assert sorted(set(decoded) | set(skipped)) == list(range(40))  # every frame decoded or reported
+
+
+def test_prefetch_yields_the_same_frames_and_raises_decoder_errors(tmp_path):
+    from sportlens.video.decode import prefetch
+
+    path = _write_clip(tmp_path / "c.mp4", n=30)
+    direct = [(f.index, float(f.image.mean())) for f in decode_frames(path)]
+    ahead = [(f.index, float(f.image.mean())) for f in prefetch(decode_frames(path), depth=2)]
+    assert ahead == direct
+    with pytest.raises(VideoError, match="input not found"):
+        list(prefetch(decode_frames(tmp_path / "missing.mp4")))
+    partial = prefetch(decode_frames(path), depth=2)
+    assert next(partial).index == 0
+    partial.close()  # stopping early must not hang the decoding thread

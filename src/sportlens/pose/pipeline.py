@@ -20,7 +20,7 @@ from sportlens.pose.filters import butterworth_lowpass, interpolate_gaps
 from sportlens.pose.keypoints import BLAZEPOSE_33, COCO_17, COCO_17_SKELETON, OPENPOSE_BODY_25
 from sportlens.pose.sequence import PoseSequence
 from sportlens.progress import progress_bar
-from sportlens.video.decode import VideoInfo, decode_frames, probe_video
+from sportlens.video.decode import VideoInfo, decode_frames, prefetch, probe_video
 
 
 @dataclass(frozen=True)
@@ -61,8 +61,9 @@ def estimate_sequence(source: str | Path, options: PoseOptions = PoseOptions(),
     with BlazePoseEstimator(options.model, static_image=info.kind == "image") as estimator, \
             progress_bar("frames", disable=not show_progress or None) as progress:
         task = progress.add_task("pose", total=info.n_frames)
-        for frame in decode_frames(source, max_side=options.pose_max_side, fps=options.fps,
-                                   on_skip=lambda i, why: skipped.append({"frame": i, "reason": why})):
+        frames = decode_frames(source, max_side=options.pose_max_side, fps=options.fps,
+                               on_skip=lambda i, why: skipped.append({"frame": i, "reason": why}))
+        for frame in prefetch(frames):
             times[frame.index] = frame.time_s
             estimate = estimator(frame.image, info.width, info.height)
             if estimate is not None:

@@ -12,7 +12,7 @@ from sportlens.pose.angles import ANGLES
 from sportlens.pose.keypoints import SKELETON_EDGES
 from sportlens.pose.sequence import PoseSequence
 from sportlens.progress import progress_bar
-from sportlens.video.decode import decode_frames
+from sportlens.video.decode import decode_frames, prefetch
 from sportlens.video.draw import draw_skeleton, draw_value_panel
 from sportlens.video.encode import VideoWriter
 
@@ -36,7 +36,7 @@ def render_annotated_video(source: Path, seq: PoseSequence, angles: pd.DataFrame
     with VideoWriter(target, seq.video_fps, seq.width, seq.height) as writer, \
             progress_bar("frames", disable=not show_progress or None) as progress:
         task = progress.add_task("video", total=len(seq))
-        for frame in decode_frames(source, fps=fps):
+        for frame in prefetch(decode_frames(source, fps=fps)):
             image = frame.image.copy()
             i = frame.index
             if i < len(seq) and not np.all(np.isnan(seq.xy_px[i])):
@@ -68,8 +68,8 @@ def plot_angles(angles: pd.DataFrame, target: Path, title: str = "") -> Path:
     axes[-1].set_xlabel("time (s)")
     if title:
         fig.suptitle(f"Joint angles — {title}", fontsize=11)
-    fig.tight_layout()
+    fig.subplots_adjust(left=0.08, right=0.98, top=0.95, bottom=0.05, hspace=0.35)  # tight_layout costs ~1 s
     with atomic_path(target) as tmp:
-        fig.savefig(tmp, dpi=90, format="png")
+        fig.savefig(tmp, dpi=80, format="png")
     plt.close(fig)
     return target

@@ -235,3 +235,42 @@ def _decode_video(info: VideoInfo, size, max_side, on_skip) -> Iterator[Frame]:
                 on_skip(missing, "stream ended early (file truncated or corrupt)")
     finally:
         container.close()
+
+
+def prefetch(frames: Iterator[Frame], depth: int = 8) -> Iterator[Frame]:
+    """Decode ahead in a background thread (PyAV and OpenCV release the GIL), so decoding overlaps
+    with the consumer's work; errors from the decoder are raised in the consumer. Memory: `depth` frames."""
+    import queue
+    import threading
+
+    q: queue.Queue = queue.Queue(maxsize=depth)
+    done = object()
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for frame in frames:
+                if stop.is_set():
+                    break
+                q.put(frame)
+            q.put(done)
+        except BaseException as exc:  # handed to the consumer
+            q.put(exc)
+
+    thread = threading.Thread(target=produce, name="sportlens-decode", daemon=True)
+    thread.start()
+    try:
+        while True:
+            item = q.get()
+            if item is done:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        while thread.is_alive():  # unblock a producer waiting on a full queue
+            try:
+                q.get_nowait()
+            except queue.Empty:
+                thread.join(timeout=0.05)
