@@ -76,7 +76,7 @@ def window_set(
     keep = np.ones(len(idx), dtype=bool)
     if block_s:
         t0 = np.array([data[i].recording.time_s[0] for i in idx])
-        first = np.floor((w.start_s - t0) / block_s)
+        first = np.floor((w.start_s - t0) / block_s + 1e-9)
         last = np.floor((w.start_s + window_s - 1e-9 - t0) / block_s)
         keep = first == last
         groups = np.array([f"{r}#{int(b)}" for r, b in zip(rids, first, strict=True)], dtype=object)

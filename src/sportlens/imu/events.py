@@ -10,6 +10,7 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 from scipy.integrate import trapezoid
+from scipy.ndimage import median_filter
 from scipy.signal import butter, find_peaks, sosfiltfilt
 
 from sportlens.errors import DataFormatError
@@ -40,13 +41,15 @@ def _crossing(t: np.ndarray, y: np.ndarray, i: int, level: float) -> float:
     return float(t[i - 1] + (level - y0) / (y1 - y0) * (t[i] - t[i - 1]))
 
 
-def saturated_axes(values: np.ndarray, min_run: int = 3) -> list[int]:
-    """Axes whose extreme value repeats in >= `min_run` samples (a clipping sensor); values (N, 3)."""
+def saturated_axes(values: np.ndarray, min_pairs: int = 2) -> list[int]:
+    """Axes that sit at their extreme |value| for two samples in a row at least `min_pairs` times: a clipping
+    sensor holds its limit, a smooth peak touches its maximum once. values (N, 3)."""
     out = []
     for k in range(values.shape[1]):
-        v = values[:, k]
-        peak = np.max(np.abs(v))
-        if peak > 0 and np.sum(np.isclose(np.abs(v), peak, rtol=1e-6, atol=0)) >= min_run:
+        v = np.abs(values[:, k])
+        peak = np.max(v)
+        at = np.isclose(v, peak, rtol=1e-6, atol=0)
+        if peak > 0 and np.sum(at[1:] & at[:-1]) >= min_pairs:
             out.append(k)
     return out
 
@@ -107,7 +110,7 @@ def detect_jumps(
     takeoff: str = "free-fall",
     g: float = STANDARD_GRAVITY,
 ) -> list[Jump]:
-    """Jumps as free-fall phases: |acc| (lightly low-passed) below `free_fall_mps2` for `min_flight_s`..`max_flight_s`.
+    """Jumps as free-fall phases: |acc| (3-sample median) below `free_fall_mps2` for `min_flight_s`..`max_flight_s`.
 
     Landing is the interpolated upward crossing of the threshold. Take-off is the downward crossing of the
     threshold (`takeoff="free-fall"`, right for a sensor fixed to the body) or the last downward crossing of
@@ -120,7 +123,8 @@ def detect_jumps(
         raise ValueError(f"takeoff must be 'free-fall' or '1g', got {takeoff!r}")
     jumps = []
     for seg in rec.segments():
-        mag = np.linalg.norm(_filter(seg.acc_mps2, seg.rate_hz, None, 25.0), axis=1)
+        # a 3-sample median removes single-sample spikes and keeps the edges of take-off and landing sharp
+        mag = median_filter(np.linalg.norm(seg.acc_mps2, axis=1), size=3, mode="nearest")
         low = mag < free_fall_mps2
         edges = np.diff(low.astype(int))
         starts = np.flatnonzero(edges == 1) + 1
@@ -143,7 +147,7 @@ def detect_jumps(
             flight = landing - t_off
             if not (min_flight_s <= flight <= max_flight_s):
                 continue
-            v = _takeoff_velocity(seg, k, quiet_s, g)
+            v = _takeoff_velocity(seg, k - 1, quiet_s, g)  # up to the last sample still on the ground
             height_v = None if v is None or v <= 0 else v**2 / (2 * g)
             jumps.append(Jump(t_off, landing, flight, jump_height_from_flight(flight, g), v, height_v))
     return jumps
@@ -319,7 +323,8 @@ def detect_strokes(
 
 @dataclass(frozen=True)
 class Steps:
-    """Steps: their times (s, peaks of band-passed |acc|), count, and cadence (steps/min, from the median step)."""
+    """Steps: their times (s, peaks of band-passed |acc|), count, and cadence (steps/min, from the mean of
+    the typical step intervals)."""
 
     times_s: np.ndarray
     cadence_spm: float
@@ -340,7 +345,8 @@ def detect_steps(
     rec: ImuRecording, band_hz: tuple[float, float] = (0.5, 5.0), min_step_s: float = 0.25, min_prominence: float = 0.5
 ) -> Steps:
     """Steps as peaks of |acc| band-passed in `band_hz`, at least `min_step_s` apart, with prominence at least
-    `min_prominence` x the signal's standard deviation; cadence = 60 / median step interval."""
+    `min_prominence` x the signal's standard deviation; cadence = 60 / mean step interval (outliers
+    beyond 0.5-1.5 x the median left out)."""
     times, intervals = [], []
     for seg in rec.segments():
         if len(seg) < seg.rate_hz:
@@ -352,5 +358,10 @@ def detect_steps(
         intervals.append(np.diff(ts))
     all_times = np.concatenate(times) if times else np.array([])
     steps = np.concatenate(intervals) if intervals else np.array([])
-    cadence = 60.0 / float(np.median(steps)) if steps.size else float("nan")
+    if steps.size:
+        # mean of the typical intervals: finer than one sample, and a missed or doubled step does not count
+        median = np.median(steps)
+        cadence = 60.0 / float(np.mean(steps[(steps > 0.5 * median) & (steps < 1.5 * median)]))
+    else:
+        cadence = float("nan")
     return Steps(all_times, cadence)

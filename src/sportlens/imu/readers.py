@@ -138,6 +138,8 @@ def recording_from_frame(
     placement: str = "unknown",
 ) -> ImuRecording:
     """`read_csv` on an already-read DataFrame (`path` is only used in error messages)."""
+    import pandas as pd
+
     if "recording_id" in frame.columns:
         ids = list(dict.fromkeys(frame["recording_id"].astype(str)))
         if recording is None and len(ids) > 1:
@@ -165,11 +167,7 @@ def recording_from_frame(
     for stream, info in streams.items():
         unit = explicit[stream] or info["unit"]
         factor = _factor(stream, unit, path, info["columns"])
-        block = frame[info["columns"]].apply(lambda col: col.astype(float, errors="ignore"))
-        try:
-            arr = block.to_numpy(dtype=float)
-        except (TypeError, ValueError):
-            raise DataFormatError(f"non-numeric values in {', '.join(info['columns'])}", path) from None
+        arr = frame[info["columns"]].apply(lambda col: pd.to_numeric(col, errors="coerce")).to_numpy(dtype=float)
         bad = ~np.isfinite(arr).all(axis=1)
         if bad.any():
             row = int(np.flatnonzero(bad)[0]) + 2  # +1 header, +1 one-based

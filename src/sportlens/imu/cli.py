@@ -1,0 +1,366 @@
+"""`sportlens imu ...`: events (reps, jumps, strokes, steps), orientation, and window classifiers."""
+
+from __future__ import annotations
+
+import json
+import shlex
+import sys
+import time
+from pathlib import Path
+
+import typer
+from rich.console import Console
+
+from sportlens.errors import DataFormatError, InputFileError
+
+app = typer.Typer(
+    help="Wearable IMU recordings: repetitions, jumps, strokes, steps, orientation, and window classifiers.",
+    no_args_is_help=True,
+)
+console = Console(stderr=True)
+
+FILE = typer.Argument(..., help="IMU CSV (t_s + acc_x_g/acc_x_ms2 ... columns; see docs/imu.md).")
+OUT = typer.Option(None, "-o", "--out", help="Output folder (default: out/imu/<file name>).")
+JSON = typer.Option(False, "--json", help="Print one JSON object on stdout (human output goes to stderr).")
+RECORDING = typer.Option(None, "--recording", help="Recording id, when the CSV holds several (recording_id column).")
+RATE = typer.Option(None, "--rate-hz", help="Sample rate, when the CSV has no time column.")
+ACC_UNIT = typer.Option(None, "--acc-unit", help="Accelerometer unit when the column names carry none: g or ms2.")
+GYRO_UNIT = typer.Option(None, "--gyro-unit", help="Gyroscope unit when the column names carry none: dps or rads.")
+
+
+def _read(file: Path, recording, rate_hz, acc_unit, gyro_unit):
+    from sportlens.imu.readers import read_csv
+
+    return read_csv(file, recording=recording, rate_hz=rate_hz, acc_unit=acc_unit, gyro_unit=gyro_unit)
+
+
+def _out_dir(out: Path | None, file: Path) -> Path:
+    name = file.name.removesuffix(".gz").removesuffix(".csv")
+    return Path(out) if out is not None else Path("out") / "imu" / name
+
+
+def _finish(payload: dict, out_dir: Path, as_json: bool, lines: list[str]) -> None:
+    """Write summary.json, print the human lines to stderr, and the JSON object to stdout if asked."""
+    from sportlens.io.atomic import write_json
+
+    payload["outputs"]["summary"] = str(out_dir / "summary.json")
+    write_json(out_dir / "summary.json", payload)
+    for w in payload.get("warnings", []):
+        console.print(f"[yellow]warning:[/] {w}", highlight=False, soft_wrap=True)
+    for line in lines:
+        console.print(line, highlight=False, soft_wrap=True)
+    console.print(f"outputs in [bold]{out_dir}[/]", highlight=False)
+    if as_json:
+        from sportlens.io.atomic import _nan_to_none
+
+        sys.stdout.write(json.dumps(_nan_to_none(payload), allow_nan=False) + "\n")
+
+
+def _payload(command: str, file: Path, rec) -> dict:
+    from sportlens import __version__
+    from sportlens.imu.events import saturated_axes
+
+    warnings = rec.timing.lines()
+    for stream, values in (("acc", rec.acc_mps2), ("gyro", rec.gyro_rads)):
+        if values is not None:
+            axes = saturated_axes(values)
+            if axes:
+                names = ", ".join("xyz"[k] for k in axes)
+                warnings.append(f"{stream} axis {names} sits at its extreme value repeatedly (clipping sensor?)")
+    return {
+        "command": f"sportlens imu {command}",
+        "argv": shlex.join(sys.argv),
+        "sportlens_version": __version__,
+        "input": str(file),
+        "recording": rec.summary(),
+        "warnings": warnings,
+        "outputs": {},
+    }
+
+
+@app.command()
+def reps(
+    file: Path = FILE,
+    out: Path = OUT,
+    as_json: bool = JSON,
+    recording: str = RECORDING,
+    rate_hz: float = RATE,
+    acc_unit: str = ACC_UNIT,
+    gyro_unit: str = GYRO_UNIT,
+    min_period_s: float = typer.Option(1.0, help="Shortest repetition period considered (s)."),
+    max_period_s: float = typer.Option(10.0, help="Longest repetition period considered (s)."),
+) -> None:
+    """Count repetitions (periodic movement; pauses add none) and plot them."""
+    from sportlens.imu.events import count_reps
+    from sportlens.imu.plots import plot_reps
+
+    rec = _read(file, recording, rate_hz, acc_unit, gyro_unit)
+    result = count_reps(rec, min_period_s=min_period_s, max_period_s=max_period_s)
+    out_dir = _out_dir(out, file)
+    payload = _payload("reps", file, rec)
+    payload["reps"] = result.as_dict()
+    payload["outputs"]["plot"] = str(plot_reps(rec, result, out_dir / "reps.png"))
+    _finish(payload, out_dir, as_json, [f"[bold]{result.count}[/] repetitions, period {result.period_s:.2f} s"])
+
+
+@app.command()
+def jumps(
+    file: Path = FILE,
+    out: Path = OUT,
+    as_json: bool = JSON,
+    recording: str = RECORDING,
+    rate_hz: float = RATE,
+    acc_unit: str = ACC_UNIT,
+    gyro_unit: str = GYRO_UNIT,
+    free_fall_g: float = typer.Option(0.3, help="|acc| below this (in g) counts as free fall."),
+    takeoff: str = typer.Option("free-fall", help="Take-off at the free-fall crossing, or '1g' (end of push-off)."),
+) -> None:
+    """Find jumps (take-off, landing, flight time, height = g T^2 / 8) and plot them."""
+    from sportlens.imu.events import detect_jumps
+    from sportlens.imu.plots import plot_jumps
+    from sportlens.imu.recording import STANDARD_GRAVITY
+
+    if takeoff not in ("free-fall", "1g"):
+        raise DataFormatError(f"--takeoff must be 'free-fall' or '1g', got {takeoff!r}")
+    rec = _read(file, recording, rate_hz, acc_unit, gyro_unit)
+    level = free_fall_g * STANDARD_GRAVITY
+    found = detect_jumps(rec, free_fall_mps2=level, takeoff=takeoff)
+    out_dir = _out_dir(out, file)
+    payload = _payload("jumps", file, rec)
+    payload["jumps"] = [j.as_dict() for j in found]
+    payload["outputs"]["plot"] = str(plot_jumps(rec, found, level, out_dir / "jumps.png"))
+    lines = [f"[bold]{len(found)}[/] jump(s)"] + [
+        f"  take-off {j.takeoff_s:.3f} s, flight {j.flight_time_s:.3f} s, height {j.height_flight_m * 100:.1f} cm"
+        for j in found
+    ]
+    _finish(payload, out_dir, as_json, lines)
+
+
+@app.command()
+def strokes(
+    file: Path = FILE,
+    out: Path = OUT,
+    as_json: bool = JSON,
+    recording: str = RECORDING,
+    rate_hz: float = RATE,
+    acc_unit: str = ACC_UNIT,
+    gyro_unit: str = GYRO_UNIT,
+    min_peak_rads: float = typer.Option(5.0, help="Smallest peak angular speed of a stroke (rad/s)."),
+    min_gap_s: float = typer.Option(1.0, help="Shortest time between two strokes (s)."),
+) -> None:
+    """Segment swings/strokes from angular-speed peaks and plot them."""
+    from sportlens.imu.events import detect_strokes
+    from sportlens.imu.plots import plot_strokes
+
+    rec = _read(file, recording, rate_hz, acc_unit, gyro_unit)
+    found = detect_strokes(rec, min_peak_rads=min_peak_rads, min_gap_s=min_gap_s)
+    out_dir = _out_dir(out, file)
+    payload = _payload("strokes", file, rec)
+    payload["strokes"] = [s.as_dict() for s in found]
+    payload["outputs"]["plot"] = str(plot_strokes(rec, found, min_peak_rads, out_dir / "strokes.png"))
+    clipped = sum(s.clipped for s in found)
+    _finish(payload, out_dir, as_json, [f"[bold]{len(found)}[/] stroke(s), {clipped} with a clipped gyro axis"])
+
+
+@app.command()
+def steps(
+    file: Path = FILE,
+    out: Path = OUT,
+    as_json: bool = JSON,
+    recording: str = RECORDING,
+    rate_hz: float = RATE,
+    acc_unit: str = ACC_UNIT,
+    gyro_unit: str = GYRO_UNIT,
+) -> None:
+    """Find steps (peaks of |acc|) and the cadence, and plot them."""
+    from sportlens.imu.events import detect_steps
+    from sportlens.imu.plots import plot_steps
+
+    rec = _read(file, recording, rate_hz, acc_unit, gyro_unit)
+    result = detect_steps(rec)
+    out_dir = _out_dir(out, file)
+    payload = _payload("steps", file, rec)
+    payload["steps"] = result.as_dict()
+    payload["outputs"]["plot"] = str(plot_steps(rec, result, out_dir / "steps.png"))
+    _finish(payload, out_dir, as_json, [f"[bold]{result.count}[/] steps, cadence {result.cadence_spm:.1f} steps/min"])
+
+
+@app.command()
+def orient(
+    file: Path = FILE,
+    out: Path = OUT,
+    as_json: bool = JSON,
+    recording: str = RECORDING,
+    rate_hz: float = RATE,
+    acc_unit: str = ACC_UNIT,
+    gyro_unit: str = GYRO_UNIT,
+    gain: float = typer.Option(0.5, help="AHRS gain (imufusion): how much the accelerometer corrects the gyro."),
+) -> None:
+    """Orientation (quaternion, Euler angles) and gravity-free earth-frame acceleration, as CSV and plot."""
+    from sportlens.imu.orientation import orient as run_orient
+    from sportlens.imu.plots import plot_orientation
+    from sportlens.io.atomic import write_csv
+
+    rec = _read(file, recording, rate_hz, acc_unit, gyro_unit)
+    o = run_orient(rec, gain=gain)
+    out_dir = _out_dir(out, file)
+    payload = _payload("orient", file, rec)
+    payload["orientation"] = {
+        "gyro_bias_rads": [round(float(b), 6) for b in o.gyro_bias_rads],
+        "segments": o.n_segments,
+        "final_quaternion_wxyz": [round(float(q), 6) for q in o.quaternion_wxyz[-1]],
+        "final_euler_deg": [round(float(e), 4) for e in o.euler_deg[-1]],
+    }
+    payload["outputs"]["csv"] = str(write_csv(out_dir / "orientation.csv", o.as_frame()))
+    payload["outputs"]["plot"] = str(
+        plot_orientation(o.time_s, o.euler_deg, o.earth_acc_mps2, rec.name, out_dir / "orientation.png")
+    )
+    roll, pitch, yaw = o.euler_deg[-1]
+    _finish(payload, out_dir, as_json, [f"final roll {roll:.1f}, pitch {pitch:.1f}, yaw {yaw:.1f} deg"])
+
+
+# ---- classifiers ------------------------------------------------------------------------------------
+
+
+def _labelled(data: Path, dataset: str | None, label_col: str, group_col: str | None, rate_hz: float | None):
+    from sportlens.imu.readers import guess_dataset, load_dataset, load_labelled_csv
+
+    if not data.exists():
+        raise InputFileError("data not found", data, "give a shared-set folder or a labelled CSV")
+    if data.is_dir():
+        name = dataset or guess_dataset(data)
+        if name is None:
+            raise DataFormatError("cannot tell which data set this folder is", data, "pass --dataset NAME")
+        return load_dataset(name, data), name
+    return load_labelled_csv(data, label_col=label_col, group_col=group_col, rate_hz=rate_hz), "csv"
+
+
+DATA = typer.Argument(..., help="A shared-set folder (../shared/data/imu/spar ...) or a labelled long CSV.")
+DATASET = typer.Option(None, "--dataset", help="Data set name when the folder name does not tell it.")
+LABEL_COL = typer.Option("label", "--label-col", help="Label column of a labelled CSV.")
+GROUP_COL = typer.Option(None, "--group-col", help="Person column of a labelled CSV (splits are by it).")
+
+
+@app.command()
+def train(
+    data: Path = DATA,
+    out: Path = typer.Option(Path("out/imu/model"), "-o", "--out", help="Output folder for model.joblib."),
+    as_json: bool = JSON,
+    dataset: str = DATASET,
+    label_col: str = LABEL_COL,
+    group_col: str = GROUP_COL,
+    rate_hz: float = typer.Option(None, "--rate-hz", help="Resample windows to this rate (default: the data's)."),
+    recipe: str = typer.Option("forest", help="Classifier recipe: forest, extra-trees, logistic."),
+    window_s: float = typer.Option(4.0, help="Window length (s)."),
+    hop_s: float = typer.Option(2.0, help="Step between windows (s)."),
+    block_s: float = typer.Option(None, help="Split by time blocks of this length instead of by person."),
+    no_gyro: bool = typer.Option(False, "--no-gyro", help="Use the accelerometer only."),
+    seed: int = typer.Option(0, help="Random seed."),
+) -> None:
+    """Cross-validate by person (or time block), then fit on all data and save model.joblib with its card."""
+    from sportlens.imu.classify import RECIPES, cross_validate, fit, make_card, save_model, window_set
+
+    RECIPES.get(recipe)  # unknown names fail before any work
+    t0 = time.perf_counter()
+    items, name = _labelled(data, dataset, label_col, group_col, rate_hz)
+    use_gyro = not no_gyro and all(d.recording.gyro_rads is not None for d in items)
+    rate = rate_hz or float(sorted(d.recording.rate_hz for d in items)[len(items) // 2])
+    ws = window_set(items, window_s, hop_s, rate, use_gyro, block_s)
+    if len(set(ws.y)) < 2:
+        raise DataFormatError("training needs at least 2 labels", data)
+    cv = cross_validate(ws, recipe, seed=seed)
+    model = fit(ws, recipe, seed)
+    card = make_card(
+        recipe=recipe,
+        data=str(data),
+        dataset=name,
+        window_s=window_s,
+        hop_s=hop_s,
+        rate_hz=rate,
+        use_gyro=use_gyro,
+        classes=sorted(set(ws.y.astype(str))),
+        split=f"time blocks of {block_s:g} s" if block_s else "by group (person)",
+        n_windows=int(len(ws.y)),
+        n_recordings=len(items),
+        metrics={k: cv[k] for k in ("split", "accuracy", "balanced_accuracy", "recording_accuracy", "n_groups")},
+        command=shlex.join(sys.argv),
+        seconds=round(time.perf_counter() - t0, 2),
+    )
+    out_dir = Path(out)
+    model_path = save_model(out_dir / "model.joblib", model, card)
+    payload = {"command": "sportlens imu train", "card": card, "cross_validation": cv, "warnings": [], "outputs": {}}
+    payload["outputs"]["model"] = str(model_path)
+    lines = [
+        f"{len(items)} recordings, {len(ws.y)} windows, {cv['n_groups']} groups ({cv['split']})",
+        f"cross-validated accuracy [bold]{cv['accuracy']:.3f}[/] (balanced {cv['balanced_accuracy']:.3f}, "
+        f"per recording {cv['recording_accuracy']:.3f})",
+    ]
+    _finish(payload, out_dir, as_json, lines)
+
+
+@app.command("eval")
+def evaluate(
+    model_path: Path = typer.Argument(..., metavar="MODEL", help="model.joblib from `sportlens imu train`."),
+    data: Path = DATA,
+    out: Path = typer.Option(Path("out/imu/eval"), "-o", "--out", help="Output folder."),
+    as_json: bool = JSON,
+    dataset: str = DATASET,
+    label_col: str = LABEL_COL,
+    group_col: str = GROUP_COL,
+) -> None:
+    """Accuracy of a saved model on labelled data it was not trained on (per window and per recording)."""
+    import numpy as np
+    from sklearn.metrics import confusion_matrix
+
+    from sportlens.imu.classify import _majority, load_model, window_set
+
+    model, card = load_model(model_path)
+    items, _ = _labelled(data, dataset, label_col, group_col, card["rate_hz"])
+    ws = window_set(items, card["window_s"], card["hop_s"], card["rate_hz"], card["use_gyro"])
+    if len(ws.y) == 0:
+        raise DataFormatError("no complete window in the data", data)
+    pred = model.predict(ws.X).astype(str)
+    y = ws.y.astype(str)
+    classes = sorted(set(y) | set(pred))
+    result = {
+        "n_windows": int(len(y)),
+        "n_recordings": len(items),
+        "accuracy": float(np.mean(pred == y)),
+        "recording_accuracy": _majority(ws.recording_ids, y.astype(object), pred.astype(object)),
+        "classes": classes,
+        "confusion": confusion_matrix(y, pred, labels=classes).tolist(),
+    }
+    payload = {"command": "sportlens imu eval", "model": str(model_path), "card": card, "evaluation": result}
+    payload.update({"warnings": [], "outputs": {}})
+    lines = [
+        f"accuracy [bold]{result['accuracy']:.3f}[/] on {len(y)} windows; per recording "
+        f"{result['recording_accuracy']:.3f}"
+    ]
+    _finish(payload, Path(out), as_json, lines)
+
+
+@app.command()
+def predict(
+    model_path: Path = typer.Argument(..., metavar="MODEL", help="model.joblib from `sportlens imu train`."),
+    file: Path = FILE,
+    out: Path = OUT,
+    as_json: bool = JSON,
+    recording: str = RECORDING,
+    rate_hz: float = RATE,
+    acc_unit: str = ACC_UNIT,
+    gyro_unit: str = GYRO_UNIT,
+) -> None:
+    """Label each window of a recording with a saved model, plus the majority label."""
+    import pandas as pd
+
+    from sportlens.imu.classify import load_model, predict_recording
+    from sportlens.io.atomic import write_csv
+
+    model, card = load_model(model_path)
+    rec = _read(file, recording, rate_hz, acc_unit, gyro_unit)
+    result = predict_recording(model, card, rec)
+    out_dir = _out_dir(out, file)
+    payload = _payload("predict", file, rec)
+    payload.update({"model": str(model_path), "prediction": result})
+    payload["outputs"]["csv"] = str(write_csv(out_dir / "windows.csv", pd.DataFrame(result["windows"])))
+    _finish(payload, out_dir, as_json, [f"label [bold]{result['label']}[/] ({result['counts']})"])

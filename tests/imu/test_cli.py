@@ -1,0 +1,218 @@
+"""End-to-end tests of `sportlens imu ...` on generated CSV files."""
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+G = 9.80665
+
+
+@pytest.fixture
+def reps_csv(tmp_path, synth):
+    t, acc, gyro = synth.reps_signal(6, 4)
+    path = tmp_path / "reps.csv"
+    synth.frame(t, acc, gyro, acc_unit="g", gyro_unit="dps").to_csv(path, index=False)
+    return path
+
+
+def test_reps_json_plot_and_summary(run_cli, reps_csv, tmp_path):
+    out = tmp_path / "out"
+    result = run_cli("imu", "reps", reps_csv, "--json", "-o", out)
+    assert result.code == 0, result.stderr
+    payload = result.json()  # exactly one JSON object on stdout
+    assert payload["reps"]["count"] == 10
+    assert payload["reps"]["period_s"] == pytest.approx(3.0, abs=0.1)
+    assert payload["recording"]["units"]["acc"] == "g"
+    assert (out / "reps.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert json.loads((out / "summary.json").read_text())["reps"]["count"] == 10
+    assert "10" in result.stderr and "repetitions" in result.stderr
+    assert not list(out.glob(".tmp-*"))
+
+
+def test_reps_without_json_prints_nothing_on_stdout(run_cli, reps_csv, tmp_path):
+    result = run_cli("imu", "reps", reps_csv, "-o", tmp_path / "o")
+    assert result.code == 0
+    assert result.stdout == ""
+    assert "10 repetitions" in result.stderr
+
+
+def test_jumps_cli(run_cli, synth, tmp_path):
+    t, acc, takeoff_s, landing_s = synth.jump_signal(0.5)
+    path = tmp_path / "jump.csv"
+    synth.frame(t, acc).to_csv(path, index=False)
+    result = run_cli("imu", "jumps", path, "--json", "-o", tmp_path / "o")
+    assert result.code == 0, result.stderr
+    (jump,) = result.json()["jumps"]
+    assert jump["flight_time_s"] == pytest.approx(0.5, abs=0.005)
+    assert jump["height_flight_m"] == pytest.approx(G * 0.25 / 8, rel=0.035)
+    assert (tmp_path / "o" / "jumps.png").exists()
+
+
+def test_jumps_rejects_unknown_takeoff(run_cli, synth, tmp_path):
+    t, acc, *_ = synth.jump_signal(0.5)
+    path = tmp_path / "jump.csv"
+    synth.frame(t, acc).to_csv(path, index=False)
+    result = run_cli("imu", "jumps", path, "--takeoff", "late")
+    assert result.code == 2
+    assert "--takeoff must be 'free-fall' or '1g'" in result.stderr
+
+
+def test_strokes_cli_reports_gaps(run_cli, tmp_path):
+    rate = 100.0
+    t = np.arange(int(12 * rate)) / rate
+    gyro = np.zeros((t.size, 3))
+    for p in (2.0, 4.0, 8.0, 10.0):
+        gyro[:, 0] += 7.0 * np.exp(-0.5 * ((t - p) / 0.08) ** 2)
+    keep = (t < 5.5) | (t > 6.5)  # a 1 s hole in the stamps
+    frame = pd.DataFrame(
+        {
+            "t_s": t,
+            "acc_x_ms2": 0.0,
+            "acc_y_ms2": 0.0,
+            "acc_z_ms2": G,
+            "gyr_x_rads": gyro[:, 0],
+            "gyr_y_rads": 0.0,
+            "gyr_z_rads": 0.0,
+        }
+    )[keep]
+    path = tmp_path / "swings.csv"
+    frame.to_csv(path, index=False)
+    result = run_cli("imu", "strokes", path, "--json", "-o", tmp_path / "o")
+    assert result.code == 0, result.stderr
+    payload = result.json()
+    assert [s["peak_s"] for s in payload["strokes"]] == pytest.approx([2, 4, 8, 10], abs=0.011)
+    assert len(payload["recording"]["timing"]["gaps"]) == 1
+    assert any("gap" in w for w in payload["warnings"])
+    assert "1 gap(s)" in result.stderr
+    assert (tmp_path / "o" / "strokes.png").exists()
+
+
+def test_strokes_without_gyro_is_a_user_error(run_cli, tmp_path):
+    path = tmp_path / "acc.csv"
+    pd.DataFrame({"t_s": np.arange(50) / 50, "acc_x_g": 0.0, "acc_y_g": 0.0, "acc_z_g": 1.0}).to_csv(path, index=False)
+    result = run_cli("imu", "strokes", path)
+    assert result.code == 2
+    assert "has no gyroscope" in result.stderr
+
+
+def test_steps_cli_with_rate_option(run_cli, tmp_path):
+    rate = 100.0
+    n = int(20 * rate)
+    z = G + 6 * np.sin(2 * np.pi * 2.5 * np.arange(n) / rate)
+    path = tmp_path / "run.csv"
+    pd.DataFrame({"acc_x_ms2": 0.0, "acc_y_ms2": 0.0, "acc_z_ms2": z}).to_csv(path, index=False)
+    result = run_cli("imu", "steps", path, "--json", "--rate-hz", "100", "-o", tmp_path / "o")
+    assert result.code == 0, result.stderr
+    assert result.json()["steps"]["cadence_spm"] == pytest.approx(150.0, abs=1.0)
+    missing = run_cli("imu", "steps", path)
+    assert missing.code == 2
+    assert "missing time column" in missing.stderr and "--rate-hz" in missing.stderr
+
+
+def test_orient_cli(run_cli, tmp_path):
+    rate = 100.0
+    t = np.arange(500) / rate
+    gz = np.where(t >= 2.0, 45.0, 0.0)  # deg/s about z for 3 s
+    path = tmp_path / "turn.csv"
+    pd.DataFrame(
+        {"t_s": t, "acc_x_g": 0.0, "acc_y_g": 0.0, "acc_z_g": 1.0, "gyr_x_dps": 0.0, "gyr_y_dps": 0.0, "gyr_z_dps": gz}
+    ).to_csv(path, index=False)
+    result = run_cli("imu", "orient", path, "--json", "-o", tmp_path / "o")
+    assert result.code == 0, result.stderr
+    assert result.json()["orientation"]["final_euler_deg"][2] == pytest.approx(135.0, abs=0.05)
+    table = pd.read_csv(tmp_path / "o" / "orientation.csv")
+    assert list(table.columns[:5]) == ["time_s", "qw", "qx", "qy", "qz"]
+    assert len(table) == 500
+
+
+def test_missing_columns_and_missing_file_are_one_line_errors(run_cli, tmp_path):
+    path = tmp_path / "bad.csv"
+    pd.DataFrame({"t_s": [0, 0.1], "acc_x_g": [0, 0], "acc_y_g": [0, 0]}).to_csv(path, index=False)
+    result = run_cli("imu", "reps", path)
+    assert result.code == 2
+    assert "missing column(s) acc_z" in result.stderr and "bad.csv" in result.stderr
+    assert "Traceback" not in result.stderr
+    result = run_cli("imu", "jumps", tmp_path / "none.csv")
+    assert result.code == 2
+    assert "file not found" in result.stderr
+
+
+def _labelled_csv(path, n_people=4):
+    rows = []
+    rng = np.random.default_rng(3)
+    rate = 50.0
+    t = np.arange(int(16 * rate)) / rate
+    for p in range(n_people):
+        for label, f, ax in (("swing", 0.5, 0), ("shake", 3.0, 1)):
+            amp = rng.uniform(0.8, 1.2)
+            acc = np.zeros((t.size, 3))
+            acc[:, 2] = G
+            acc[:, ax] += 4 * amp * np.sin(2 * np.pi * f * t)
+            acc += rng.normal(0, 0.3, acc.shape)
+            gyro = rng.normal(0, 0.05, acc.shape)
+            gyro[:, ax] += amp * np.sin(2 * np.pi * f * t)
+            frame = pd.DataFrame({"recording_id": f"p{p}-{label}", "person": f"p{p}", "label": label, "t_s": t})
+            for k, a in enumerate("xyz"):
+                frame[f"acc_{a}_ms2"] = acc[:, k]
+                frame[f"gyr_{a}_rads"] = gyro[:, k]
+            rows.append(frame)
+    pd.concat(rows).to_csv(path, index=False)
+    return path
+
+
+def test_train_eval_predict(run_cli, tmp_path):
+    data = _labelled_csv(tmp_path / "train.csv")
+    model_dir = tmp_path / "model"
+    result = run_cli("imu", "train", data, "--group-col", "person", "--recipe", "logistic", "-o", model_dir, "--json")
+    assert result.code == 0, result.stderr
+    payload = result.json()
+    assert payload["cross_validation"]["split"] == "leave-one-group-out"
+    assert payload["cross_validation"]["n_groups"] == 4
+    assert payload["cross_validation"]["accuracy"] >= 0.95
+    assert payload["card"]["classes"] == ["shake", "swing"]
+    model = model_dir / "model.joblib"
+    assert model.exists()
+
+    test_data = _labelled_csv(tmp_path / "test.csv", n_people=2)
+    result = run_cli("imu", "eval", model, test_data, "--group-col", "person", "-o", tmp_path / "ev", "--json")
+    assert result.code == 0, result.stderr
+    assert result.json()["evaluation"]["accuracy"] >= 0.95
+    assert result.json()["evaluation"]["n_recordings"] == 4
+
+    one = pd.read_csv(test_data)
+    one = one[one["recording_id"] == "p1-shake"].drop(columns=["recording_id", "person", "label"])
+    one.to_csv(tmp_path / "one.csv", index=False)
+    result = run_cli("imu", "predict", model, tmp_path / "one.csv", "--json", "-o", tmp_path / "pred")
+    assert result.code == 0, result.stderr
+    assert result.json()["prediction"]["label"] == "shake"
+    assert len(pd.read_csv(tmp_path / "pred" / "windows.csv")) == 7
+
+
+def test_train_errors(run_cli, tmp_path):
+    data = _labelled_csv(tmp_path / "train.csv", n_people=1)
+    result = run_cli("imu", "train", data, "--group-col", "person", "-o", tmp_path / "m")
+    assert result.code == 2
+    assert "at least 2 groups" in result.stderr
+    result = run_cli("imu", "train", data, "--recipe", "svm", "-o", tmp_path / "m")
+    assert result.code == 2
+    assert "unknown IMU classifier recipe 'svm'" in result.stderr
+    folder = tmp_path / "somewhere"
+    folder.mkdir()
+    result = run_cli("imu", "train", folder)
+    assert result.code == 2
+    assert "--dataset" in result.stderr
+    result = run_cli("imu", "predict", tmp_path / "nomodel.joblib", data)
+    assert result.code == 2
+    assert "model file not found" in result.stderr
+
+
+def test_predict_rejects_a_recording_without_gyro_for_a_gyro_model(run_cli, tmp_path):
+    data = _labelled_csv(tmp_path / "train.csv", n_people=2)
+    assert run_cli("imu", "train", data, "--group-col", "person", "-o", tmp_path / "m").code == 0
+    path = tmp_path / "acc.csv"
+    pd.DataFrame({"t_s": np.arange(500) / 50, "acc_x_g": 0.0, "acc_y_g": 0.0, "acc_z_g": 1.0}).to_csv(path, index=False)
+    result = run_cli("imu", "predict", tmp_path / "m" / "model.joblib", path)
+    assert result.code == 2
+    assert "needs a gyroscope" in result.stderr

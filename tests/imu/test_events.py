@@ -1,0 +1,112 @@
+import numpy as np
+import pytest
+
+from sportlens.errors import DataFormatError
+from sportlens.imu.events import (
+    count_reps,
+    detect_jumps,
+    detect_steps,
+    detect_strokes,
+    dominant_period,
+    jump_height_from_flight,
+    saturated_axes,
+)
+from sportlens.imu.recording import ImuRecording
+
+G = 9.80665
+
+
+def test_jump_height_formula():
+    assert jump_height_from_flight(0.5) == pytest.approx(G * 0.25 / 8)
+
+
+@pytest.mark.parametrize("flight_time_s", [0.3, 0.5, 0.6])
+def test_simulated_jump_gives_flight_time_and_height(synth, flight_time_s):
+    t, acc, takeoff_s, landing_s = synth.jump_signal(flight_time_s)
+    jumps = detect_jumps(ImuRecording(t, acc))
+    assert len(jumps) == 1
+    j = jumps[0]
+    # interpolated threshold crossings sit within one 5 ms sample of the true take-off and landing
+    assert j.takeoff_s == pytest.approx(takeoff_s, abs=0.005)
+    assert j.landing_s == pytest.approx(landing_s, abs=0.005)
+    assert j.flight_time_s == pytest.approx(flight_time_s, abs=0.005)
+    true_h = G * flight_time_s**2 / 8
+    assert j.height_flight_m == pytest.approx(true_h, rel=0.035)
+    # the push-off was built to give v = g T / 2, so v^2 / 2g is the same height
+    assert j.takeoff_velocity_mps == pytest.approx(G * flight_time_s / 2, rel=0.005)
+    assert j.height_velocity_m == pytest.approx(true_h, rel=0.01)
+
+
+def test_no_jump_when_standing(synth):
+    t = np.arange(400) / 100
+    assert detect_jumps(ImuRecording(t, np.tile([0, 0, G], (400, 1)))) == []
+
+
+@pytest.mark.parametrize(("n1", "n2"), [(10, 10), (7, 5), (20, 0)])
+def test_sinusoidal_exercise_with_a_pause_counts_every_cycle(synth, n1, n2):
+    t, acc, gyro = synth.reps_signal(n1, n2)
+    reps = count_reps(ImuRecording(t, acc, gyro))
+    assert reps.count == n1 + n2
+    assert reps.period_s == pytest.approx(3.0, abs=0.1)
+    # no repetition inside the 8 s pause
+    pause = (t[0] + 2 + 3 * n1 + 1.5, t[0] + 2 + 3 * n1 + 6.5)
+    assert not np.any((reps.times_s > pause[0]) & (reps.times_s < pause[1]))
+
+
+def test_dominant_period_of_a_sine():
+    rate = 50.0
+    t = np.arange(2000) / rate
+    assert dominant_period(np.sin(2 * np.pi * t / 2.5), rate, 1.0, 10.0) == pytest.approx(2.5, abs=0.02)
+    assert dominant_period(np.zeros(100), rate, 1.0, 10.0) is None
+
+
+def _swings(n, rate=100.0, clip=None):
+    t = np.arange(int((2 + 2 * n) * rate)) / rate
+    gyro = np.zeros((t.size, 3))
+    peaks = 2.0 + 2 * np.arange(n)
+    for p in peaks:
+        gyro[:, 2] += 8.0 * np.exp(-0.5 * ((t - p) / 0.08) ** 2)
+    if clip is not None:
+        gyro = np.clip(gyro, -clip, clip)
+    return ImuRecording(t, np.tile([0, 0, G], (t.size, 1)), gyro), peaks
+
+
+def test_strokes_from_angular_rate_peaks():
+    rec, peaks = _swings(6)
+    strokes = detect_strokes(rec)
+    assert [s.peak_s for s in strokes] == pytest.approx(peaks, abs=0.011)
+    for s in strokes:
+        # |w| = 8 exp(-x^2/2) falls to 30 % at x = 1.55 sigma = 0.124 s
+        assert s.end_s - s.start_s == pytest.approx(2 * 0.124, abs=0.03)
+        assert not s.clipped
+
+
+def test_clipped_strokes_are_flagged():
+    rec, _ = _swings(3, clip=6.0)
+    assert saturated_axes(rec.gyro_rads) == [2]
+    strokes = detect_strokes(rec)
+    assert len(strokes) == 3 and all(s.clipped for s in strokes)
+
+
+def test_strokes_need_a_gyroscope():
+    with pytest.raises(DataFormatError, match="no gyroscope"):
+        detect_strokes(ImuRecording(np.arange(10) / 10, np.zeros((10, 3))))
+
+
+def test_steps_and_cadence():
+    rate = 100.0
+    t = np.arange(int(20 * rate)) / rate
+    step_hz = 2.8  # 168 steps/min
+    acc = np.column_stack([np.zeros_like(t), np.zeros_like(t), G + 6 * np.sin(2 * np.pi * step_hz * t)])
+    steps = detect_steps(ImuRecording(t, acc))
+    assert steps.cadence_spm == pytest.approx(168.0, abs=1.0)
+    assert abs(steps.count - 56) <= 1
+
+
+def test_events_do_not_bridge_gaps(synth):
+    t, acc, gyro = synth.reps_signal(5, 5)
+    cut = t > 22.0
+    t = np.where(cut, t + 30.0, t)  # a 30 s hole inside the pause
+    reps = count_reps(ImuRecording(t, acc, gyro))
+    assert reps.count == 10
+    assert len(ImuRecording(t, acc, gyro).timing.gaps) == 1
