@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import os
+import sys
 from dataclasses import dataclass
 
 import numpy as np
@@ -27,6 +31,24 @@ class PoseEstimate:
     world_m: np.ndarray
 
 
+@contextlib.contextmanager
+def native_stderr_silenced():
+    """Send file descriptor 2 to /dev/null for the block (C++ log lines); set SPORTLENS_NATIVE_LOGS=1 to keep them."""
+    if os.environ.get("SPORTLENS_NATIVE_LOGS") == "1":
+        yield
+        return
+    sys.stderr.flush()
+    saved, devnull = os.dup(2), os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
+    try:
+        yield
+    finally:
+        ctypes.CDLL(None).fflush(None)  # C stdio may still hold part of a line for the old target
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+
+
 class BlazePoseEstimator:
     """Run BlazePose on RGB frames; tracking mode (video) reuses the previous frame's region."""
 
@@ -42,9 +64,14 @@ class BlazePoseEstimator:
         import mediapipe as mp
 
         self.model = model
-        self._pose = mp.solutions.pose.Pose(
+        self._warmed_up = False
+        with native_stderr_silenced():
+            self._pose = self._make(mp, static_image, min_detection, min_tracking)
+
+    def _make(self, mp, static_image: bool, min_detection: float, min_tracking: float):
+        return mp.solutions.pose.Pose(
             static_image_mode=static_image,
-            model_complexity=MODEL_COMPLEXITY[model],
+            model_complexity=MODEL_COMPLEXITY[self.model],
             smooth_landmarks=False,  # we filter afterwards with zero lag; its causal smoother lags
             enable_segmentation=False,
             min_detection_confidence=min_detection,
@@ -55,7 +82,12 @@ class BlazePoseEstimator:
                  out_height: int | None = None) -> PoseEstimate | None:
         """Estimate the pose in an RGB uint8 frame; pixel coordinates are scaled to out_width x out_height
         (default: the frame's own size), so a downscaled frame can give full-resolution coordinates."""
-        result = self._pose.process(np.ascontiguousarray(rgb))
+        if self._warmed_up:
+            result = self._pose.process(np.ascontiguousarray(rgb))
+        else:  # the first call starts the graph, which logs start-up chatter from C++ straight to stderr
+            with native_stderr_silenced():
+                result = self._pose.process(np.ascontiguousarray(rgb))
+            self._warmed_up = True
         if result.pose_landmarks is None:
             return None
         h, w = rgb.shape[:2]
