@@ -33,12 +33,21 @@ class PoseEstimate:
 
 @contextlib.contextmanager
 def native_stderr_silenced():
-    """Send file descriptor 2 to /dev/null for the block (C++ log lines); set SPORTLENS_NATIVE_LOGS=1 to keep them."""
+    """Send file descriptor 2 to /dev/null for the block, for the log lines MediaPipe's C++ threads write
+    there at start-up; Python's sys.stderr (progress bars, messages) keeps going to the terminal.
+    SPORTLENS_NATIVE_LOGS=1 keeps the native lines."""
     if os.environ.get("SPORTLENS_NATIVE_LOGS") == "1":
         yield
         return
     sys.stderr.flush()
     saved, devnull = os.dup(2), os.open(os.devnull, os.O_WRONLY)
+    python_stderr = sys.stderr
+    try:
+        redirect = python_stderr.fileno() == 2
+    except (AttributeError, OSError, ValueError):  # already captured (tests) or replaced by the caller
+        redirect = False
+    if redirect:
+        sys.stderr = os.fdopen(os.dup(saved), "w", buffering=1, encoding=python_stderr.encoding, errors="replace")
     os.dup2(devnull, 2)
     try:
         yield
@@ -47,6 +56,9 @@ def native_stderr_silenced():
         os.dup2(saved, 2)
         os.close(saved)
         os.close(devnull)
+        if redirect:
+            sys.stderr.close()
+            sys.stderr = python_stderr
 
 
 class BlazePoseEstimator:
@@ -64,9 +76,7 @@ class BlazePoseEstimator:
         import mediapipe as mp
 
         self.model = model
-        self._warmed_up = False
-        with native_stderr_silenced():
-            self._pose = self._make(mp, static_image, min_detection, min_tracking)
+        self._pose = self._make(mp, static_image, min_detection, min_tracking)
 
     def _make(self, mp, static_image: bool, min_detection: float, min_tracking: float):
         return mp.solutions.pose.Pose(
@@ -82,12 +92,7 @@ class BlazePoseEstimator:
                  out_height: int | None = None) -> PoseEstimate | None:
         """Estimate the pose in an RGB uint8 frame; pixel coordinates are scaled to out_width x out_height
         (default: the frame's own size), so a downscaled frame can give full-resolution coordinates."""
-        if self._warmed_up:
-            result = self._pose.process(np.ascontiguousarray(rgb))
-        else:  # the first call starts the graph, which logs start-up chatter from C++ straight to stderr
-            with native_stderr_silenced():
-                result = self._pose.process(np.ascontiguousarray(rgb))
-            self._warmed_up = True
+        result = self._pose.process(np.ascontiguousarray(rgb))
         if result.pose_landmarks is None:
             return None
         h, w = rgb.shape[:2]

@@ -15,7 +15,7 @@ from sportlens.io.atomic import write_csv, write_json
 from sportlens.io.keypoint_json import coco_keypoints_document, write_coco, write_openpose_folder
 from sportlens.io.opensim import write_mot, write_trc
 from sportlens.pose.angles import ANGLES, compute_angles
-from sportlens.pose.estimate import BlazePoseEstimator
+from sportlens.pose.estimate import BlazePoseEstimator, native_stderr_silenced
 from sportlens.pose.filters import butterworth_lowpass, interpolate_gaps
 from sportlens.pose.keypoints import BLAZEPOSE_33, COCO_17, COCO_17_SKELETON, OPENPOSE_BODY_25
 from sportlens.pose.sequence import PoseSequence
@@ -58,7 +58,7 @@ def estimate_sequence(source: str | Path, options: PoseOptions = PoseOptions(),
     found: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
     times: dict[int, float] = {}
     t0 = time.perf_counter()
-    with BlazePoseEstimator(options.model, static_image=info.kind == "image") as estimator, \
+    with native_stderr_silenced(), BlazePoseEstimator(options.model, static_image=info.kind == "image") as estimator, \
             progress_bar("frames", disable=not show_progress or None) as progress:
         task = progress.add_task("pose", total=info.n_frames)
         frames = decode_frames(source, max_side=options.pose_max_side, fps=options.fps,
