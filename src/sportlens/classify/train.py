@@ -44,6 +44,7 @@ class TrainOptions:
     weights: str = "none"
     epochs: int | None = None
     time_budget_min: float | None = None
+    budget_clock: str = "wall"
     image_size: int | None = None
     batch_size: int | None = None
     lr: float | None = None
@@ -150,6 +151,8 @@ def train_classifier(
     _check_run_folder(out_dir, config_record, resume)
 
     image_set = scan_images(data)
+    # build first: a missing ImageNet download should fail before minutes of decoding
+    classifier: Classifier = build_classifier(options.model, len(image_set.classes), options.weights)
     console.print(f"decoding {len(image_set.items)} images at {recipe.cache_size} px ...", highlight=False)
     decode_all(image_set, recipe.cache_size)
     report_skipped(image_set, console)
@@ -170,7 +173,6 @@ def train_classifier(
     )
 
     device = pick_device(options.device)
-    classifier: Classifier = build_classifier(options.model, len(classes), options.weights)
     model = classifier.module
     phases = _phases(recipe, options.weights, len(classifier.groups))
     fit_config = FitConfig(
@@ -183,6 +185,7 @@ def train_classifier(
         mix_prob=recipe.mix_prob,
         seed=options.seed,
         amp=options.amp,
+        budget_clock=options.budget_clock,
     )
     pixels = image_set.pixels
     augment = recipe.augment()
@@ -237,7 +240,8 @@ def train_classifier(
     console.print(
         f"training {options.model} (weights {options.weights}) on {len(train_idx)} images, "
         f"validating on {len(val_idx)}, {len(classes)} classes, {recipe.image_size} px, device {device.type}"
-        + ("" if options.time_budget_min is None else f", budget {options.time_budget_min:g} min"),
+        + ("" if options.time_budget_min is None else f", budget {options.time_budget_min:g} min "
+           f"({options.budget_clock} clock)"),
         highlight=False,
     )
     result = fit(
@@ -257,7 +261,9 @@ def train_classifier(
         "epochs_run": result.epochs_run,
         "stopped_by": result.stopped_by,
         "train_minutes": round(result.train_seconds / 60, 2),
+        "wall_minutes": round(result.wall_seconds / 60, 2),
         "time_budget_min": options.time_budget_min,
+        "budget_clock": options.budget_clock,
         "amp": result.amp_dtype,
         "device": device.type,
         "torch_threads": torch.get_num_threads(),

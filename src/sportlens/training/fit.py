@@ -45,7 +45,11 @@ class Phase:
 
 @dataclass(frozen=True)
 class FitConfig:
-    """Settings of a fit that do not depend on the phase. time_budget_s=None trains for the phases' epochs."""
+    """Settings of a fit that do not depend on the phase. time_budget_s=None trains for the phases' epochs.
+
+    budget_clock "wall" measures the budget in wall-clock seconds; "cpu" in this process's CPU seconds divided
+    by torch's thread count, i.e. seconds of a machine with those cores to itself (fair on a shared machine).
+    """
 
     phases: tuple[Phase, ...]
     time_budget_s: float | None = None
@@ -62,6 +66,7 @@ class FitConfig:
     amp: str = "auto"
     channels_last: bool = True
     monitor: str = "accuracy"
+    budget_clock: str = "wall"
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -75,7 +80,18 @@ class FitResult:
     epochs_run: int = 0
     stopped_by: str = "epochs"
     train_seconds: float = 0.0
+    wall_seconds: float = 0.0
     amp_dtype: str | None = None
+
+
+def budget_clock(kind: str):
+    """A seconds counter for time budgets: wall clock, or process CPU seconds per torch thread."""
+    if kind == "wall":
+        return time.monotonic
+    if kind == "cpu":
+        threads = max(torch.get_num_threads(), 1)
+        return lambda: time.process_time() / threads
+    raise ValueError(f"budget clock must be 'wall' or 'cpu', not {kind!r}")
 
 
 def one_cycle_lr(progress: float, peak: float, pct_start: float, div_factor: float, final_div_factor: float) -> float:
@@ -183,6 +199,8 @@ def fit(
     """
     device = torch.device(device)
     run_dir = Path(run_dir)
+    clock = budget_clock(config.budget_clock)
+    wall_t0 = time.monotonic()
     console = console or Console(stderr=True)
     amp_dtype = resolve_amp(config.amp, device)
     scaler = torch.amp.GradScaler("cuda") if amp_dtype == torch.float16 and device.type == "cuda" else None
@@ -212,11 +230,11 @@ def fit(
         torch.set_rng_state(state["torch_rng"])
 
     loss_fn = nn.CrossEntropyLoss(label_smoothing=config.label_smoothing)
-    t0 = time.monotonic() - elapsed_before
+    t0 = clock() - elapsed_before
     global_epoch = sum(p.epochs for p in config.phases[:start_phase]) + start_epoch
     total_epochs = sum(p.epochs for p in config.phases)
     with training_progress(console, progress) as bars:
-        epoch_bar = bars.add_task("epochs", total=total_epochs, completed=global_epoch)
+        epoch_bar = bars.add_task("epochs", total=total_epochs, completed=global_epoch, unit="epochs")
         for phase_index in range(start_phase, len(config.phases)):
             phase = config.phases[phase_index]
             optimizer = torch.optim.AdamW(_param_groups(groups, phase, config.weight_decay), lr=phase.lr)
@@ -224,16 +242,18 @@ def fit(
             if opt_state is not None and phase_index == start_phase:
                 optimizer.load_state_dict(opt_state)
             phase_elapsed = float(state["phase_elapsed_s"]) if resume and phase_index == start_phase else 0.0
-            phase_t0 = time.monotonic() - phase_elapsed
-            phase_budget = _phase_budget(config, phase_index, time.monotonic() - t0 - phase_elapsed)
+            phase_t0 = clock() - phase_elapsed
+            phase_budget = _phase_budget(config, phase_index, clock() - t0 - phase_elapsed)
             for epoch in range(first_epoch, phase.epochs):
                 model.train()
                 gen = torch.Generator().manual_seed(config.seed * 100_003 + global_epoch)
-                batch_bar = bars.add_task(f"{phase.name} {epoch + 1}/{phase.epochs}", total=n_train)
+                batch_bar = bars.add_task(f"{phase.name} {epoch + 1}/{phase.epochs}", total=n_train, unit="items")
                 loss_sum, seen, n_batches = 0.0, 0, 0
                 out_of_time = False
                 for x, y in train_batches(global_epoch, gen):
-                    progress_frac = _progress(epoch, n_batches, steps_per_epoch, phase.epochs, phase_t0, phase_budget)
+                    progress_frac = _progress(
+                        epoch, n_batches, steps_per_epoch, phase.epochs, clock() - phase_t0, phase_budget
+                    )
                     lr_top = one_cycle_lr(
                         progress_frac, phase.lr, config.pct_start, config.div_factor, config.final_div_factor
                     )
@@ -263,7 +283,7 @@ def fit(
                     seen += len(y)
                     n_batches += 1
                     bars.advance(batch_bar, len(y))
-                    if phase_budget is not None and time.monotonic() - phase_t0 >= phase_budget:
+                    if phase_budget is not None and clock() - phase_t0 >= phase_budget:
                         out_of_time = True
                         break
                 bars.remove_task(batch_bar)
@@ -277,7 +297,8 @@ def fit(
                     "train_loss": loss_sum / max(seen, 1),
                     **{f"val_{k}": v for k, v in metrics.items()},
                     "lr": lr_top,
-                    "elapsed_s": time.monotonic() - t0,
+                    "elapsed_s": clock() - t0,
+                    "wall_s": time.monotonic() - wall_t0,
                 }
                 result.history.append(row)
                 improved = _score(metrics, config.monitor) > best_score
@@ -296,8 +317,8 @@ def fit(
                 phase_done = out_of_time or epoch + 1 == phase.epochs
                 _save_last(
                     last_path, model, optimizer, phase_index + (1 if phase_done else 0),
-                    0 if phase_done else epoch + 1, time.monotonic() - t0,
-                    0.0 if phase_done else time.monotonic() - phase_t0, result, finished=False,
+                    0 if phase_done else epoch + 1, clock() - t0,
+                    0.0 if phase_done else clock() - phase_t0, result, finished=False,
                 )
                 if out_of_time:
                     break
@@ -305,7 +326,8 @@ def fit(
                 result.stopped_by = "time_budget"
             start_epoch, opt_state = 0, None
     result.epochs_run = len(result.history)
-    result.train_seconds = time.monotonic() - t0
+    result.train_seconds = clock() - t0
+    result.wall_seconds = time.monotonic() - wall_t0
     _save_last(last_path, model, None, len(config.phases), 0, result.train_seconds, 0.0, result, finished=True)
     return result
 
@@ -320,11 +342,11 @@ def _phase_budget(config: FitConfig, phase_index: int, elapsed: float) -> float 
 
 
 def _progress(
-    epoch: int, batch: int, steps_per_epoch: int, epochs: int, phase_t0: float, budget: float | None
+    epoch: int, batch: int, steps_per_epoch: int, epochs: int, phase_elapsed: float, budget: float | None
 ) -> float:
     """Schedule position in [0, 1]: epoch progress, or time progress when that is further along."""
     step_frac = (epoch + min(batch / max(steps_per_epoch, 1), 1.0)) / max(epochs, 1)
-    time_frac = 0.0 if budget is None else (time.monotonic() - phase_t0) / max(budget, 1e-9)
+    time_frac = 0.0 if budget is None else phase_elapsed / max(budget, 1e-9)
     return max(step_frac, time_frac)
 
 

@@ -16,11 +16,12 @@ from rich.text import Text
 
 
 class ItemsPerSecondColumn(ProgressColumn):
-    """Shows the task's speed as items/s (rich measures it from the advance() calls)."""
+    """Shows the task's speed in its `unit` field per second (rich measures it from the advance() calls)."""
 
     def render(self, task) -> Text:
         speed = task.finished_speed or task.speed
-        return Text("  -- items/s" if speed is None else f"{speed:7.1f} items/s", style="progress.data.speed")
+        unit = task.fields.get("unit", "items")
+        return Text(f"  -- {unit}/s" if speed is None else f"{speed:7.2f} {unit}/s", style="progress.data.speed")
 
 
 def training_progress(console: Console | None = None, enabled: bool = True) -> Progress:

@@ -1,0 +1,131 @@
+"""Evaluate a trained run on a folder or manifest: metrics, confusion matrix, most confident mistakes, curves."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import torch
+from rich.console import Console
+
+from sportlens.classify.data import ImageSet, decode_all, scan_images
+from sportlens.classify.metrics import classification_metrics
+from sportlens.classify.plots import plot_confusion, plot_history, plot_mistakes
+from sportlens.classify.train import LoadedClassifier, load_classifier, predict_logits, report_skipped
+from sportlens.errors import DataFormatError, UserError
+from sportlens.io.atomic import write_csv, write_json
+
+EVAL_SPLITS = ("auto", "test", "val", "train", "all")
+
+
+def select_split(image_set: ImageSet, run_dir: Path, split: str) -> tuple[ImageSet, str]:
+    """Keep the images of `split`; "auto" means the data's own test split, else the run's recorded test split
+    when the data is the training data, else every image (a new hold-out set)."""
+    if split not in EVAL_SPLITS:
+        raise UserError(f"unknown split {split!r}", hint=f"choose one of: {', '.join(EVAL_SPLITS)}")
+    if split == "all":
+        return image_set, "all images"
+    recorded: dict[str, str] = {}
+    split_csv = run_dir / "split.csv"
+    if split_csv.is_file():
+        frame = pd.read_csv(split_csv, dtype=str, keep_default_na=False)
+        recorded = dict(zip(frame["path"], frame["split"], strict=True))
+    own = {item.path: item.split for item in image_set.items}
+    by_run = {item.path: recorded.get(str(item.path.resolve())) for item in image_set.items}
+    wanted = "test" if split == "auto" else split
+    if any(s == wanted for s in own.values()):
+        chosen, how = own, f"the data's {wanted} split"
+    elif any(s == wanted for s in by_run.values()):
+        chosen, how = by_run, f"the run's {wanted} split (split.csv)"
+    elif split == "auto":
+        return image_set, "all images (none of them in the run's split)"
+    else:
+        raise DataFormatError(f"no images in split {split!r}", image_set.source, "use --split all")
+    image_set.items = [item for item in image_set.items if chosen[item.path] == wanted]
+    return image_set, how
+
+
+def predict_set(loaded: LoadedClassifier, image_set: ImageSet) -> tuple[np.ndarray, np.ndarray]:
+    """(labels, probabilities) for an image set against the run's classes; unknown classes are an error."""
+    index = {name: i for i, name in enumerate(loaded.classes)}
+    unknown = sorted({item.label for item in image_set.items} - set(index))
+    if unknown:
+        raise DataFormatError(
+            f"class(es) the model was not trained on: {', '.join(unknown)}", image_set.source,
+            f"the model knows: {', '.join(loaded.classes)}",
+        )
+    labels = np.array([index[item.label] for item in image_set.items], dtype=np.int64)
+    logits = predict_logits(loaded.module, image_set.pixels, loaded.image_size)
+    return labels, torch.softmax(logits, dim=1).numpy()
+
+
+def evaluate_run(
+    run: str | Path, data: str | Path, out_dir: str | Path | None = None, split: str = "auto",
+    n_mistakes: int = 16, console: Console | None = None,
+) -> dict[str, Any]:
+    """Evaluate RUN on DATA; writes metrics.json, per_class.csv, predictions.csv, confusion_matrix.png,
+    mistakes.png, training_curves.png and summary.json into `out_dir` (default RUN/eval) and returns metrics."""
+    console = console or Console(stderr=True)
+    run = Path(run)
+    loaded = load_classifier(run)
+    run_dir = loaded.path.parent
+    out_dir = Path(out_dir) if out_dir is not None else run_dir / "eval"
+    image_set = scan_images(data)
+    image_set, how = select_split(image_set, run_dir, split)
+    if not image_set.items:
+        raise DataFormatError("no images to evaluate", image_set.source)
+    decode_all(image_set, loaded.cache_size)
+    report_skipped(image_set, console)
+    labels, probs = predict_set(loaded, image_set)
+    pred = probs.argmax(1)
+    metrics = classification_metrics(labels, pred, loaded.classes)
+    classes = loaded.classes
+
+    write_csv(
+        out_dir / "predictions.csv",
+        pd.DataFrame({
+            "path": [str(item.path) for item in image_set.items],
+            "class": [classes[i] for i in labels],
+            "predicted": [classes[i] for i in pred],
+            "probability": probs[np.arange(len(pred)), pred].round(5),
+            "correct": labels == pred,
+        }),
+    )
+    write_csv(
+        out_dir / "per_class.csv",
+        pd.DataFrame([{"class": name, **values} for name, values in metrics["per_class"].items()]),
+    )
+    plot_confusion(metrics["confusion"], classes, out_dir / "confusion_matrix.png",
+                   title=f"{loaded.card['model']} on {len(labels)} images: accuracy {metrics['accuracy']:.3f}")
+    wrong = np.flatnonzero(pred != labels)
+    wrong = wrong[np.argsort(-probs[wrong, pred[wrong]], kind="stable")][:n_mistakes]
+    images = image_set.pixels[torch.from_numpy(wrong)].permute(0, 2, 3, 1).numpy() if len(wrong) else np.zeros((0,))
+    captions = [f"true {classes[labels[i]]}\npred {classes[pred[i]]} {probs[i, pred[i]]:.2f}" for i in wrong]
+    plot_mistakes(images, captions, out_dir / "mistakes.png")
+    files = ["metrics.json", "per_class.csv", "predictions.csv", "confusion_matrix.png", "mistakes.png"]
+    history_csv = run_dir / "history.csv"
+    if history_csv.is_file():
+        plot_history(pd.read_csv(history_csv).to_dict("records"), out_dir / "training_curves.png")
+        files.append("training_curves.png")
+    result = {
+        "run": str(run_dir),
+        "model": loaded.card["model"],
+        "data": str(image_set.source),
+        "split": how,
+        **metrics,
+        "classes": classes,
+        "n_skipped": len(image_set.skipped),
+        "files": files,
+    }
+    write_json(out_dir / "metrics.json", result)
+    write_json(out_dir / "summary.json", {
+        "command": "classify eval", "run": str(run_dir), "model": loaded.card["model"],
+        "versions": loaded.card.get("versions"), "data": str(image_set.source), "split": how,
+        "accuracy": metrics["accuracy"], "macro_f1": metrics["macro_f1"], "n_images": metrics["n_images"],
+        "out": str(out_dir), "files": files + ["summary.json"],
+        "skipped": [{"path": str(p), "reason": r} for p, r in image_set.skipped],
+    })
+    result["out"] = str(out_dir)
+    return result
