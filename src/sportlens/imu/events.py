@@ -190,7 +190,9 @@ def _principal(x: np.ndarray) -> np.ndarray:
     return z @ vt[0]
 
 
-def dominant_period(x: np.ndarray, rate_hz: float, min_period_s: float, max_period_s: float) -> float | None:
+def dominant_period(
+    x: np.ndarray, rate_hz: float, min_period_s: float, max_period_s: float, near_best: float = 0.8
+) -> float | None:
     """The lag (s) of the highest autocorrelation peak between the two periods, or None if there is none."""
     x = np.asarray(x, dtype=float) - np.mean(x)
     n = len(x)
@@ -209,7 +211,7 @@ def dominant_period(x: np.ndarray, rate_hz: float, min_period_s: float, max_peri
     best = peaks[np.argmax(ac[peaks])]
     # a multiple of the true period can win on a noisy signal: take the first peak nearly as high
     for p in peaks:
-        if ac[p] >= 0.8 * ac[best]:
+        if ac[p] >= near_best * ac[best]:
             best = p
             break
     return best / rate_hz
