@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -162,28 +163,18 @@ def run_pose(source: str | Path, out_dir: str | Path, options: PoseOptions = Pos
     angles["time_s"] = angles["time_s"].round(6)
     out_dir.mkdir(parents=True, exist_ok=True)
     outputs = []
-    if "csv" in options.formats:
-        outputs.append(write_csv(out_dir / "keypoints.csv", keypoints_table(raw, clean)))
-    outputs.append(write_csv(out_dir / "angles.csv", angles.round(3)))
-    if "mot" in options.formats:
-        outputs.append(write_mot(out_dir / "angles.mot", angles.drop(columns="frame")))
-    if "trc" in options.formats:
-        # OpenSim expects Y up: BlazePose world has y down and z away from the camera, so flip both
-        markers = {name: clean.world_m[:, i] * np.array([1.0, -1.0, -1.0]) for i, name in enumerate(clean.names)}
-        outputs.append(write_trc(out_dir / "pose3d.trc", clean.time_s, markers, clean.video_fps))
-    if "coco" in options.formats:
-        xy, conf = _to_keypoint_set(clean, COCO_17, raw.visibility)
-        doc = coco_keypoints_document(clean.frame, COCO_17, COCO_17_SKELETON, xy, conf, clean.width,
-                                      clean.height, clean.time_s, options.min_visibility, source.name)
-        outputs.append(write_coco(out_dir / "keypoints_coco.json", doc))
-    if "openpose" in options.formats:
-        xy, conf = _to_keypoint_set(clean, OPENPOSE_BODY_25, raw.visibility)
-        outputs.append(write_openpose_folder(out_dir / "openpose", source.stem, clean.frame, xy, conf))
-    if options.plot:
-        outputs.append(plot_angles(angles, out_dir / "angles.png", title=source.name))
-    if options.annotated_video:
-        outputs.append(render_annotated_video(source, clean, angles, out_dir / "annotated.mp4", options.fps,
-                                              show_progress))
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        # the annotated video (decode, draw, encode: C code that releases the GIL) renders while the files
+        # are written
+        video = None
+        if options.annotated_video:
+            video = pool.submit(render_annotated_video, source, clean, angles, out_dir / "annotated.mp4",
+                                options.fps, show_progress)
+        outputs += _write_files(source, out_dir, raw, clean, angles, options)
+        if options.plot:
+            outputs.append(plot_angles(angles, out_dir / "angles.png", title=source.name))
+        if video is not None:
+            outputs.append(video.result())
     seconds = time.perf_counter() - t0
     summary = {
         "command": "pose",
@@ -207,6 +198,30 @@ def run_pose(source: str | Path, out_dir: str | Path, options: PoseOptions = Pos
     }
     write_json(out_dir / "summary.json", summary)
     return summary
+
+
+def _write_files(source: Path, out_dir: Path, raw: PoseSequence, clean: PoseSequence, angles: pd.DataFrame,
+                 options: PoseOptions) -> list[Path]:
+    """keypoints.csv, angles.csv/.mot, pose3d.trc, COCO and OpenPose JSON; returns the paths written."""
+    outputs = []
+    if "csv" in options.formats:
+        outputs.append(write_csv(out_dir / "keypoints.csv", keypoints_table(raw, clean)))
+    outputs.append(write_csv(out_dir / "angles.csv", angles.round(3)))
+    if "mot" in options.formats:
+        outputs.append(write_mot(out_dir / "angles.mot", angles.drop(columns="frame")))
+    if "trc" in options.formats:
+        # OpenSim expects Y up: BlazePose world has y down and z away from the camera, so flip both
+        markers = {name: clean.world_m[:, i] * np.array([1.0, -1.0, -1.0]) for i, name in enumerate(clean.names)}
+        outputs.append(write_trc(out_dir / "pose3d.trc", clean.time_s, markers, clean.video_fps))
+    if "coco" in options.formats:
+        xy, conf = _to_keypoint_set(clean, COCO_17, raw.visibility)
+        doc = coco_keypoints_document(clean.frame, COCO_17, COCO_17_SKELETON, xy, conf, clean.width,
+                                      clean.height, clean.time_s, options.min_visibility, source.name)
+        outputs.append(write_coco(out_dir / "keypoints_coco.json", doc))
+    if "openpose" in options.formats:
+        xy, conf = _to_keypoint_set(clean, OPENPOSE_BODY_25, raw.visibility)
+        outputs.append(write_openpose_folder(out_dir / "openpose", source.stem, clean.frame, xy, conf))
+    return outputs
 
 
 def _mediapipe_version() -> str:

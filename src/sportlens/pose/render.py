@@ -37,7 +37,7 @@ def render_annotated_video(source: Path, seq: PoseSequence, angles: pd.DataFrame
             progress_bar("frames", disable=not show_progress or None) as progress:
         task = progress.add_task("video", total=len(seq))
         for frame in prefetch(decode_frames(source, fps=fps)):
-            image = frame.image.copy()
+            image = frame.image  # a fresh array per decoded frame: draw on it directly
             i = frame.index
             if i < len(seq) and not np.all(np.isnan(seq.xy_px[i])):
                 points = {name: seq.xy_px[i, k] for k, name in enumerate(seq.names)}
