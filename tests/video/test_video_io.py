@@ -144,3 +144,31 @@ def test_prefetch_yields_the_same_frames_and_raises_decoder_errors(tmp_path):
     partial = prefetch(decode_frames(path), depth=2)
     assert next(partial).index == 0
     partial.close()  # stopping early must not hang the decoding thread
+
+
+@pytest.mark.parametrize(("rotation", "white_rows", "white_cols"), [(-90, slice(0, 8), slice(None)),
+                                                                     (90, slice(-8, None), slice(None)),
+                                                                     (180, slice(None), slice(-8, None))])
+def test_phone_rotation_is_applied_on_decode(tmp_path, rotation, white_rows, white_cols):
+    import av
+
+    path = tmp_path / "phone.mp4"
+    image = np.zeros((32, 64, 3), np.uint8)
+    image[:, :8] = 255  # white bar on the stored frame's left edge
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream("libx264", rate=10)
+        stream.width, stream.height, stream.pix_fmt = 64, 32, "yuv420p"
+        stream.set_display_rotation(rotation)
+        for _ in range(3):
+            for packet in stream.encode(av.VideoFrame.from_ndarray(image, format="rgb24")):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+    info = probe_video(path)
+    assert info.rotation_deg == rotation % 360
+    frame = next(decode_frames(path))
+    expected_shape = (32, 64, 3) if rotation == 180 else (64, 32, 3)
+    assert frame.image.shape == expected_shape
+    assert (info.height, info.width) == expected_shape[:2]
+    assert frame.image[white_rows, white_cols].mean() > 200  # the bar ends up where a viewer sees it
+    assert next(decode_frames(path, max_side=32)).image.shape[:2] == (expected_shape[0] // 2, expected_shape[1] // 2)

@@ -45,6 +45,7 @@ class VideoInfo:
     n_frames: int | None
     duration_s: float | None
     codec: str | None = None
+    rotation_deg: int = 0  # display rotation of a phone video (counter-clockwise); frames come out upright
 
 
 def _resize_shape(width: int, height: int, size: tuple[int, int] | None, max_side: int | None) -> tuple[int, int]:
@@ -130,10 +131,26 @@ def probe_video(path: str | Path, fps: float | None = None) -> VideoInfo:
         n = stream.frames or (int(round(duration * rate)) if duration else None)
         if stream.codec_context.width == 0:
             raise VideoError("video stream has no frame size", path, "the file is probably truncated or corrupt")
-        return VideoInfo(path, "video", stream.codec_context.width, stream.codec_context.height, rate, n, duration,
-                         stream.codec_context.name)
+        width, height = stream.codec_context.width, stream.codec_context.height
+        rotation = _display_rotation(container)
+        if rotation % 180:
+            width, height = height, width  # frames are turned upright on decode
+        return VideoInfo(path, "video", width, height, rate, n, duration, stream.codec_context.name, rotation)
     finally:
         container.close()
+
+
+def _display_rotation(container) -> int:
+    """Rotation (degrees, counter-clockwise, a multiple of 90) phones store in the display matrix; read from
+    the first frame, since PyAV exposes it per frame."""
+    import av
+
+    try:
+        for frame in container.decode(video=0):
+            return int(round((frame.rotation or 0) / 90.0)) * 90 % 360
+    except av.error.FFmpegError:
+        return 0
+    return 0
 
 
 def _first_readable(files: list[Path]) -> np.ndarray:
@@ -193,6 +210,9 @@ def _decode_video(info: VideoInfo, size, max_side, on_skip) -> Iterator[Frame]:
         time_base = stream.time_base or Fraction(1, 1)
         start = stream.start_time or 0
         w, h = _resize_shape(info.width, info.height, size, max_side)
+        quarter_turns = info.rotation_deg // 90  # np.rot90 turns counter-clockwise, like the display matrix
+        if quarter_turns % 2:
+            w, h = h, w  # decode to the stored orientation, then turn
         expected = 0  # index the next frame should get when timestamps are missing
         packets = container.demux(stream)
         while True:
@@ -227,6 +247,8 @@ def _decode_video(info: VideoInfo, size, max_side, on_skip) -> Iterator[Frame]:
                     img = vf.to_ndarray(format="rgb24", width=w, height=h)
                 else:
                     img = vf.to_ndarray(format="rgb24")
+                if quarter_turns:
+                    img = np.ascontiguousarray(np.rot90(img, quarter_turns))
                 yield Frame(index, t, img)
         # a stream that stops short of its stated length was truncated or lost its sync: say which frames
         exact = bool(stream.frames)
