@@ -24,10 +24,46 @@ CASES = [
 ]
 
 
+def plot_trajectories(target: Path) -> None:
+    """Football kicked at 25 m/s: paths at 30/45/60 deg with and without drag, and the best angle with drag."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from sportlens.io.atomic import atomic_path
+
+    ball = CASES[1][3]
+    fig, ax = plt.subplots(figsize=(10, 3.4))
+    for k, angle in enumerate((30.0, 45.0, 60.0)):
+        color = f"C{k}"
+        free, dragged = projectile(25.0, angle), projectile(25.0, angle, drag=ball)
+        ax.plot(
+            free.x_m, free.y_m, color=color, ls="--", lw=1, label=f"{angle:.0f} deg, no drag ({free.range_m:.1f} m)"
+        )
+        ax.plot(dragged.x_m, dragged.y_m, color=color, lw=1.8, label=f"{angle:.0f} deg, drag ({dragged.range_m:.1f} m)")
+    best, best_range = best_release_angle(25.0, 0.0, ball)
+    path = projectile(25.0, best, drag=ball)
+    ax.plot(path.x_m, path.y_m, color="k", lw=1.2, label=f"best with drag {best:.1f} deg ({best_range:.1f} m)")
+    ax.set_xlabel("x (m)")
+    ax.set_ylabel("y (m)")
+    ax.set_title("Football, 25 m/s, quadratic drag C_d 0.25 vs none", fontsize=10)
+    ax.set_aspect("equal")
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    fig.tight_layout()
+    with atomic_path(target) as tmp:
+        fig.savefig(tmp, dpi=90, format="png")
+    plt.close(fig)
+    print(f"plot written to {target}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--record", action="store_true", help="append the rows to BENCHMARKS.md")
+    parser.add_argument("--plot", type=Path, help="write a PNG of drag-free and dragged football trajectories")
     args = parser.parse_args()
+    if args.plot:
+        plot_trajectories(args.plot)
     rows = []
     for what, v, h, drag in CASES:
         t0 = time.perf_counter()
