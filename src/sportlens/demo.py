@@ -29,7 +29,8 @@ def main(out: str = "demo-out") -> int:
         f"frames with a person: {summary['frames_with_person']}/{summary['frames']}, "
         f"{summary['fps']} frames/s end to end\n"
         f"shoulder tilt vs the applied rotation: correlation {r:.3f}, gain {gain:.2f} "
-        f"(1.00 = follows it fully; BlazePose's tracking crop lags on this waist-up portrait)\n"
+        f"(1.00 = follows it fully; on this waist-up portrait tracking mode follows about half of it, on "
+        f"full-body photos it follows all of it: see benchmarks/pose_rotation.py)\n"
         f"outputs in {out_dir / 'pose'}: " + ", ".join(summary["outputs"])
     )
     return 0 if r > 0.8 else 1

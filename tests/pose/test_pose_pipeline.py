@@ -105,3 +105,21 @@ def test_pose_cli_errors_are_one_line_exit_2(clip, tmp_path, run_cli, args, mess
     assert message in result.stderr
     assert "Traceback" not in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_pose_cli_on_image_folder(clip, tmp_path, run_cli):
+    import cv2
+
+    from sportlens.video.decode import decode_frames
+
+    folder = tmp_path / "frames"
+    folder.mkdir()
+    for frame in decode_frames(clip.path):
+        if frame.index < 6:
+            cv2.imwrite(str(folder / f"{frame.index:04d}.jpg"), cv2.cvtColor(frame.image, cv2.COLOR_RGB2BGR))
+    result = run_cli("pose", folder, "-o", tmp_path / "seq", "--fps", "15", "--json")
+    assert result.code == 0, result.stderr
+    summary = result.json()
+    assert summary["input_kind"] == "images" and summary["frames"] == 6 and summary["frames_with_person"] == 6
+    angles = pd.read_csv(tmp_path / "seq" / "angles.csv")
+    assert angles["time_s"].tolist() == pytest.approx([i / 15 for i in range(6)])
