@@ -87,3 +87,21 @@ def test_court_homography_recovers_a_known_projection():
     assert s.fit_speed_mps == pytest.approx(20.0, rel=1e-8)
     with pytest.raises(ValueError, match="at least 4"):
         court_homography(image[:3], court[:3])
+
+
+def test_physics_input_errors():
+    t = np.arange(4) / 10.0
+    x = np.arange(4.0)
+    with pytest.raises(ValueError, match="m_per_px must be positive"):
+        speed_from_track(t, x, x, m_per_px=0.0)
+    with pytest.raises(ValueError, match="at least 2 visible points"):
+        speed_from_track(t, np.array([1.0, np.nan, np.nan, np.nan]), x, m_per_px=1.0)
+    with pytest.raises(ValueError, match="time_s must increase"):
+        speed_from_track(t[::-1], x, x, m_per_px=1.0)
+    line = np.column_stack([np.arange(5.0), np.arange(5.0)])
+    with pytest.raises(ValueError, match="degenerate"):
+        court_homography(line, line * 2)
+    with pytest.raises(ValueError, match="must be positive"):
+        moment_of_inertia("rod-end", 1.0, length_m=-0.3)
+    with pytest.raises(ValueError, match="same length"):
+        impulse([1.0, 2.0], [0.0])
