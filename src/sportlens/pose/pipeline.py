@@ -206,7 +206,7 @@ def _write_files(source: Path, out_dir: Path, raw: PoseSequence, clean: PoseSequ
     outputs = []
     if "csv" in options.formats:
         outputs.append(write_csv(out_dir / "keypoints.csv", keypoints_table(raw, clean)))
-    outputs.append(write_csv(out_dir / "angles.csv", angles.round(3)))
+    outputs.append(write_csv(out_dir / "angles.csv", angles.round({d.name: 3 for d in ANGLES})))
     if "mot" in options.formats:
         outputs.append(write_mot(out_dir / "angles.mot", angles.drop(columns="frame")))
     if "trc" in options.formats:
