@@ -123,3 +123,22 @@ def test_pose_cli_on_image_folder(clip, tmp_path, run_cli):
     assert summary["input_kind"] == "images" and summary["frames"] == 6 and summary["frames_with_person"] == 6
     angles = pd.read_csv(tmp_path / "seq" / "angles.csv")
     assert angles["time_s"].tolist() == pytest.approx([i / 15 for i in range(6)], abs=1e-6)  # written to 6 decimals
+
+
+def test_pose_cli_warns_about_skipped_frames(clip, tmp_path, run_cli):
+    import cv2
+
+    from sportlens.video.decode import decode_frames
+
+    folder = tmp_path / "frames"
+    folder.mkdir()
+    for frame in decode_frames(clip.path):
+        if frame.index < 5:
+            cv2.imwrite(str(folder / f"{frame.index:04d}.jpg"), cv2.cvtColor(frame.image, cv2.COLOR_RGB2BGR))
+    (folder / "0002.jpg").write_bytes(b"\xff\xd8 broken")
+    result = run_cli("pose", folder, "-o", tmp_path / "seq", "--no-video", "--json")
+    assert result.code == 0
+    summary = result.json()
+    assert summary["skipped_frames"] == [{"frame": 2, "reason": "0002.jpg: not a readable image"}]
+    assert summary["frames"] == 5 and summary["frames_decoded"] == 4
+    assert "1 frame(s) could not be decoded" in result.stderr and "frame 2" in result.stderr

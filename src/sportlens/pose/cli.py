@@ -41,6 +41,14 @@ def command(
     summary = run_pose(source, out, options)
     if as_json:
         print(json.dumps(summary))
+    skipped = summary["skipped_frames"]
+    if skipped:
+        first = skipped[0]
+        stderr_console.print(
+            f"[yellow]warning:[/] {len(skipped)} frame(s) could not be decoded and were skipped "
+            f"(first: frame {first['frame']}, {first['reason']}); all are listed in summary.json",
+            highlight=False,
+        )
     stderr_console.print(
         f"[green]pose[/] {summary['frames_with_person']}/{summary['frames']} frames with a person, "
         f"{summary['fps']} frames/s end to end → {out}"
