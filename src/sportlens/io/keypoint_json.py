@@ -41,7 +41,8 @@ def coco_keypoints_document(frames, names: tuple[str, ...], skeleton, xy: np.nda
         annotations.append({
             "id": len(annotations) + 1, "image_id": int(frame) + 1, "category_id": 1, "iscrowd": 0,
             "keypoints": flat, "num_keypoints": count,
-            "score": round(float(np.nanmean(visibility[i])), 4),
+            # frames filled by interpolation have no detector score: 0
+            "score": round(float(np.nanmean(visibility[i])), 4) if np.isfinite(visibility[i]).any() else 0.0,
             "bbox": [round(float(x0), 2), round(float(y0), 2), round(float(x1 - x0), 2), round(float(y1 - y0), 2)],
             "area": round(float((x1 - x0) * (y1 - y0)), 2),
         })

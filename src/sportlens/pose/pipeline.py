@@ -18,7 +18,7 @@ from sportlens.io.opensim import write_mot, write_trc
 from sportlens.pose.angles import ANGLES, compute_angles
 from sportlens.pose.estimate import BlazePoseEstimator, native_stderr_silenced
 from sportlens.pose.filters import butterworth_lowpass, interpolate_gaps
-from sportlens.pose.keypoints import BLAZEPOSE_33, COCO_17, COCO_17_SKELETON, OPENPOSE_BODY_25
+from sportlens.pose.keypoints import BLAZEPOSE_33, COCO_17, COCO_17_SKELETON, OPENPOSE_BODY_25, VIRTUAL_POINTS
 from sportlens.pose.sequence import PoseSequence
 from sportlens.progress import progress_bar
 from sportlens.video.decode import VideoInfo, decode_frames, prefetch, probe_video
@@ -113,19 +113,21 @@ def keypoints_table(raw: PoseSequence, clean: PoseSequence) -> pd.DataFrame:
 
 
 def _to_keypoint_set(seq: PoseSequence, names, raw_visibility: np.ndarray):
-    xy = np.stack([seq.point(name) if name else np.full((len(seq), 2), np.nan) for name in names], axis=1)
-    conf = np.stack(
-        [raw_visibility[:, seq.index(name)] if name in seq.names
-         else (np.nanmin([raw_visibility[:, seq.index(a)] for a in _virtual_parts(name)], axis=0) if name
-               else np.full(len(seq), np.nan))
-         for name in names], axis=1)
+    """Points and confidences in another keypoint set's order; a virtual point (midpoint) gets the lower
+    confidence of its two parts, a name of None (no BlazePose equivalent) gets NaN."""
+    n = len(seq)
+
+    def confidence(name):
+        if name is None:
+            return np.full(n, np.nan)
+        if name in seq.names:
+            return raw_visibility[:, seq.index(name)]
+        a, b = VIRTUAL_POINTS[name]
+        return np.fmin(raw_visibility[:, seq.index(a)], raw_visibility[:, seq.index(b)])
+
+    xy = np.stack([seq.point(name) if name else np.full((n, 2), np.nan) for name in names], axis=1)
+    conf = np.stack([confidence(name) for name in names], axis=1)
     return xy, conf
-
-
-def _virtual_parts(name: str):
-    from sportlens.pose.keypoints import VIRTUAL_POINTS
-
-    return VIRTUAL_POINTS[name]
 
 
 def angle_stats(angles: pd.DataFrame) -> dict[str, dict[str, float | int]]:
