@@ -12,9 +12,13 @@ SHAPES = {"circle": (220, 40, 40), "square": (40, 180, 40), "triangle": (40, 60,
 
 
 def draw_shape(kind: str, rng: np.random.Generator, size: int = 48) -> Image.Image:
-    """A `kind` shape in its class colour at a random place and size on a grey noisy background."""
-    background = rng.integers(90, 160, size=(size, size, 3), dtype=np.uint8)
-    image = Image.fromarray(background)
+    """A `kind` shape in its class colour at a random place and size on a noisy grey gradient."""
+    # noise plus a gradient in a random direction, so that different pictures differ at low frequency (pHash)
+    angle = rng.uniform(0, 2 * np.pi)
+    yy, xx = np.mgrid[0:size, 0:size] / size - 0.5
+    ramp = 70 * (np.cos(angle) * xx + np.sin(angle) * yy)
+    background = rng.integers(95, 155, size=(size, size, 3)) + ramp[..., None]
+    image = Image.fromarray(np.clip(background, 0, 255).astype(np.uint8))
     draw = ImageDraw.Draw(image)
     r = int(rng.integers(size // 5, size // 3))
     cx, cy = (int(v) for v in rng.integers(r + 2, size - r - 2, size=2))
@@ -46,3 +50,26 @@ def make_shape_set(root: Path, per_class: int = 24, seed: int = 0, splits: bool 
 @pytest.fixture
 def shapes_dir(tmp_path: Path) -> Path:
     return make_shape_set(tmp_path / "shapes")
+
+
+@pytest.fixture
+def make_shapes():
+    """The make_shape_set function, for tests that need another size or the split-folder layout."""
+    return make_shape_set
+
+
+@pytest.fixture(scope="module")
+def make_shapes_module():
+    """make_shape_set for module-scoped fixtures (runs trained once per module)."""
+    return make_shape_set
+
+
+@pytest.fixture(autouse=True, scope="module")
+def one_torch_thread():
+    """Tiny models train faster on one thread, and the shared 2-core machine runs other jobs; restored after."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)

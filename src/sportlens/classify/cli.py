@@ -17,6 +17,26 @@ app = typer.Typer(
 console = Console(stderr=True)
 
 
+def command_text(ctx: typer.Context) -> str:
+    """The command as an equivalent command line: arguments, then the options that differ from the defaults."""
+    names, node = [], ctx
+    while node.parent is not None:
+        names.append(node.info_name)
+        node = node.parent
+    words = ["sportlens", *reversed(names)]
+    for param in ctx.command.params:
+        value = ctx.params.get(param.name)
+        if param.param_type_name == "argument":
+            words.append(str(value))
+        elif value is not None and value != param.default and param.opts:
+            if isinstance(value, bool):
+                flag = param.opts[0] if value else (param.secondary_opts or param.opts)[0]
+                words.append(flag)
+            else:
+                words += [max(param.opts, key=len), str(value)]
+    return " ".join(words)
+
+
 def _emit(obj: dict[str, Any], as_json: bool) -> None:
     if as_json:
         print(json.dumps(obj, default=str))
@@ -24,6 +44,7 @@ def _emit(obj: dict[str, Any], as_json: bool) -> None:
 
 @app.command()
 def train(
+    ctx: typer.Context,
     data: Path = typer.Argument(..., help="Folder of CLASS/ sub-folders (optionally under train/ valid/ test/) or a "
                                           "manifest CSV (path,class[,split|fold])."),
     out: Path = typer.Option(..., "-o", "--out", help="Run folder to create (best.pt, model card, curves)."),
@@ -58,6 +79,7 @@ def train(
         model=model, weights=weights, epochs=epochs, time_budget_min=time_budget, budget_clock=budget_clock,
         image_size=image_size,
         batch_size=batch_size, lr=lr, seed=seed, fold=fold, min_per_class=min_per_class, amp=amp, device=device,
+        command=command_text(ctx),
     )
     summary = train_classifier(data, out, options, resume=resume, progress=progress, console=console)
     test = summary["test"]

@@ -6,6 +6,8 @@ head, which the transfer-learning recipe freezes and gives discriminative learni
 
 from __future__ import annotations
 
+import contextlib
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -45,7 +47,9 @@ def _params(*modules: nn.Module) -> list[nn.Parameter]:
 def _imagenet_state(name: str, weights_enum) -> dict[str, torch.Tensor]:
     """torchvision's ImageNet weights (download or local cache), or an OfflineError that says what to do."""
     try:
-        return weights_enum.get_state_dict(progress=False, check_hash=False)
+        # torch.hub announces downloads on stdout, which belongs to --json output
+        with contextlib.redirect_stdout(sys.stderr):
+            return weights_enum.get_state_dict(progress=False, check_hash=False)
     except Exception as exc:  # URLError, socket errors, HTTP errors: the weights are not reachable
         cache = torch.hub.get_dir() + "/checkpoints"
         file_name = weights_enum.url.rsplit("/", 1)[-1]
@@ -131,8 +135,8 @@ _torchvision(
 
 class NotebookCNN(nn.Module):
     """The sport-detector notebook's baseline, in PyTorch: three conv/ReLU/max-pool blocks (32, 64, 128
-    filters), a 128-unit dense layer with dropout, then the class layer. Pooling to 4x4 before the dense
-    layer replaces Keras' Flatten so the model accepts any input size."""
+    filters), a 128-unit dense layer with dropout, then the class layer. Global average pooling replaces
+    Keras' Flatten so the model accepts any input size and exports to ONNX at any size."""
 
     def __init__(self, num_classes: int):
         super().__init__()
@@ -141,9 +145,9 @@ class NotebookCNN(nn.Module):
         for width in (32, 64, 128):
             layers += [nn.Conv2d(width_in, width, 3, padding=1), nn.ReLU(inplace=True), nn.MaxPool2d(2)]
             width_in = width
-        self.features = nn.Sequential(*layers, nn.AdaptiveAvgPool2d(4), nn.Flatten())
+        self.features = nn.Sequential(*layers, nn.AdaptiveAvgPool2d(1), nn.Flatten())
         self.classifier = nn.Sequential(
-            nn.Linear(128 * 16, 128), nn.ReLU(inplace=True), nn.Dropout(0.5), nn.Linear(128, num_classes)
+            nn.Linear(128, 128), nn.ReLU(inplace=True), nn.Dropout(0.5), nn.Linear(128, num_classes)
         )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:

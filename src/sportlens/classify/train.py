@@ -31,7 +31,7 @@ from sportlens.classify.recipes import Recipe, recipe_for
 from sportlens.errors import DataFormatError, ModelError, UserError
 from sportlens.io.atomic import write_csv, write_json
 from sportlens.training import FitConfig, Phase, fit, load_checkpoint, save_checkpoint
-from sportlens.training.checkpoint import new_card
+from sportlens.training.checkpoint import command_line, new_card
 
 TASK = "classify"
 
@@ -53,6 +53,7 @@ class TrainOptions:
     min_per_class: int = MIN_IMAGES_PER_CLASS
     amp: str = "auto"
     device: str = "auto"
+    command: str | None = None  # what the user ran, for the model card (default: this process's argv)
 
 
 @dataclass
@@ -147,7 +148,8 @@ def train_classifier(
         options.model, epochs=options.epochs, image_size=options.image_size, batch_size=options.batch_size,
         lr=options.lr,
     )
-    config_record = {"options": asdict(options), "recipe": recipe.to_dict(), "data": str(Path(data).resolve())}
+    chosen = {k: v for k, v in asdict(options).items() if k != "command"}
+    config_record = {"options": chosen, "recipe": recipe.to_dict(), "data": str(Path(data).resolve())}
     _check_run_folder(out_dir, config_record, resume)
 
     image_set = scan_images(data)
@@ -209,6 +211,7 @@ def train_classifier(
         }
 
     card_base = {
+        "command": options.command or command_line(),
         "model": options.model,
         "weights_init": options.weights,
         "classes": classes,
