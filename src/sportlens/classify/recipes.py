@@ -86,3 +86,24 @@ def recipe_for(model: str, **overrides) -> Recipe:
         known = ", ".join(sorted(RECIPES))
         raise ModelError(f"unknown image classifier {model!r}", hint=f"choose one of: {known}") from None
     return replace(recipe, **{k: v for k, v in overrides.items() if v is not None})
+
+
+def recipe_table_markdown() -> str:
+    """The recipes as a Markdown table (docs/classify.md holds this exact text; a test keeps them equal)."""
+    lines = [
+        "| model | px | batch | epochs | lr (scratch) | weight decay | label smoothing | mixup / cutmix (p) "
+        "| crop scale | transfer: head epochs, head lr, fine-tune lr, bottom ratio |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for name in sorted(RECIPES):
+        r = RECIPES[name]
+        mixing = r.mixup_alpha or r.cutmix_alpha
+        mix = f"{r.mixup_alpha:g} / {r.cutmix_alpha:g} ({r.mix_prob:g})" if mixing else "off"
+        transfer = "-" if name == "notebook-cnn" else (
+            f"{r.head_epochs}, {r.head_lr:g}, {r.finetune_lr:g}, {r.lr_bottom_ratio:g}"
+        )
+        lines.append(
+            f"| {name} | {r.image_size} | {r.batch_size} | {r.epochs} | {r.lr:g} | {r.weight_decay:g} "
+            f"| {r.label_smoothing:g} | {mix} | {r.scale_min:g}-1 | {transfer} |"
+        )
+    return "\n".join(lines)
