@@ -66,7 +66,9 @@ def test_windows_never_cross_a_gap():
 
 def test_grouped_cross_validation_separates_two_activities():
     ws = window_set(_people(), window_s=4.0, hop_s=2.0)
-    cv = cross_validate(ws, "forest")
+    calls = []
+    cv = cross_validate(ws, "forest", on_fold=lambda done, total: calls.append((done, total)))
+    assert calls == [(1, 4), (2, 4), (3, 4), (4, 4)]
     assert cv["split"] == "leave-one-group-out"
     assert cv["n_groups"] == 4
     assert [sorted(f["test_groups"]) for f in cv["folds"]] == [["p0"], ["p1"], ["p2"], ["p3"]]

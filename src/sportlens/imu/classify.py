@@ -83,7 +83,9 @@ def window_set(
     return WindowSet(w.X[keep], y[keep], groups[keep], rids[keep], w.start_s[keep])
 
 
-def cross_validate(ws: WindowSet, recipe: str = "forest", n_splits: int | None = None, seed: int = 0) -> dict:
+def cross_validate(
+    ws: WindowSet, recipe: str = "forest", n_splits: int | None = None, seed: int = 0, on_fold=None
+) -> dict:
     """Grouped cross-validation: leave-one-group-out for <= 12 groups, else stratified group k-fold.
 
     Returns accuracy (all test windows pooled), balanced accuracy, per-fold accuracies, the confusion
@@ -105,11 +107,14 @@ def cross_validate(ws: WindowSet, recipe: str = "forest", n_splits: int | None =
         split_name = f"stratified-group-{k}-fold"
     pred = np.empty(len(ws.y), dtype=object)
     folds = []
-    for train, test in splitter.split(ws.X, ws.y, groups):
+    splits = list(splitter.split(ws.X, ws.y, groups))
+    for done, (train, test) in enumerate(splits, 1):
         model = RECIPES.build(recipe, seed=seed)
         model.fit(ws.X[train], ws.y[train])
         pred[test] = model.predict(ws.X[test])
         folds.append({"test_groups": sorted(set(groups[test])), "accuracy": float(np.mean(pred[test] == ws.y[test]))})
+        if on_fold is not None:
+            on_fold(done, len(splits))
     classes = sorted(set(ws.y))
     per_rec = _majority(ws.recording_ids, ws.y, pred)
     return {

@@ -268,7 +268,14 @@ def train(
     ws = window_set(items, window_s, hop_s, rate, use_gyro, block_s)
     if len(set(ws.y)) < 2:
         raise DataFormatError("training needs at least 2 labels", data)
-    cv = cross_validate(ws, recipe, seed=seed)
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    columns = (TextColumn("cross-validation"), BarColumn(), MofNCompleteColumn(), TextColumn("folds"))
+    with Progress(*columns, TimeElapsedColumn(), console=console, transient=True) as bar:
+        task = bar.add_task("cv", total=None)
+        cv = cross_validate(
+            ws, recipe, seed=seed, on_fold=lambda done, total: bar.update(task, completed=done, total=total)
+        )
     model = fit(ws, recipe, seed)
     card = make_card(
         recipe=recipe,
