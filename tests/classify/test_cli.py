@@ -173,9 +173,10 @@ def test_review_ranks_the_planted_mislabel_first_and_finds_the_duplicate(run_cli
     assert pairs == {("triangle_007.png", "triangle_copy.jpg"), ("circle_005.png", "square_planted.png")}
     review = pd.read_csv(tmp_path / "review" / "review.csv", keep_default_na=False)
     assert review.loc[0, "path"] == str(planted) and review.loc[0, "rank"] == 1
+    assert review.loc[0, "suggestion"] == "relabel as circle?; drop (duplicate)?"
     assert (review["decision"] == "keep").all() and len(review) == 74
     copy_row = review[review["path"] == str(duplicate)].iloc[0]
-    assert copy_row["duplicate_of"].endswith("triangle_007.png") and copy_row["suggestion"] == "drop (duplicate)"
+    assert copy_row["duplicate_of"].endswith("triangle_007.png") and copy_row["suggestion"] == "drop (duplicate)?"
     page = (tmp_path / "review" / "review.html").read_text()
     assert "review-decisions.csv" in page and str(planted) in page and page.count("<img") >= 74
     assert _tree_digest(root) == before
@@ -199,6 +200,12 @@ def test_clean_applies_decisions_to_a_new_manifest(run_cli, dirty_run, tmp_path)
     labels = {item.path.resolve(): item.label for item in cleaned.items}
     assert len(labels) == 73 and labels[planted.resolve()] == "circle" and duplicate.resolve() not in labels
     assert _tree_digest(root) == before  # the user's files are untouched
+
+    # the HTML page's download has only path, class, decision, new_class
+    page_csv = review_dir / "review-decisions.csv"
+    page_csv.write_text(f'"path","class","decision","new_class"\n"{duplicate}","triangle","drop",""\n')
+    from_page = run_cli("classify", "clean", root, page_csv, "-o", tmp_path / "clean_page", "--json")
+    assert (from_page.json()["dropped"], from_page.json()["n_manifest_rows"]) == (1, 73)
 
     review.loc[0, "decision"] = "maybe"
     review.to_csv(review_dir / "bad.csv", index=False)

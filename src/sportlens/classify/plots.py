@@ -69,7 +69,7 @@ def plot_history(history: Sequence[dict], path: Path) -> Path:
     ax_loss.legend(fontsize=8)
     ax_acc.plot(epochs, [row.get("val_accuracy", np.nan) for row in history], color="tab:green")
     ax_acc.set_title("validation accuracy")
-    ax_acc.set_ylim(0, 1)
+    ax_acc.set_ylim(0, 1.02)
     ax_lr.plot(epochs, [row["lr"] for row in history], color="tab:gray")
     ax_lr.set_title("learning rate (top group, end of epoch)")
     for ax in (ax_loss, ax_acc, ax_lr):

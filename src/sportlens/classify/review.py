@@ -86,11 +86,12 @@ def review_run(
     rows = []
     for rank, i in enumerate(order, start=1):
         dup = duplicate_of.get(int(i))
-        suggestion = ""
+        hints = []
+        if pred[i] != labels[i] and probs[i, pred[i]] >= 0.5:
+            hints.append(f"relabel as {classes[pred[i]]}?")
         if dup is not None:
-            suggestion = "drop (duplicate)"
-        elif pred[i] != labels[i] and probs[i, pred[i]] >= 0.5:
-            suggestion = f"relabel as {classes[pred[i]]}?"
+            hints.append("drop (duplicate)?")
+        suggestion = "; ".join(hints)
         rows.append({
             "rank": rank,
             "path": str(image_set.items[i].path),
@@ -148,7 +149,7 @@ img {{ width: 112px; height: 112px; object-fit: cover; border-radius: 4px; }}
 .path {{ font-size: 80%; color: #666; max-width: 26em; word-break: break-all; }}
 button {{ font-size: 110%; padding: .4em 1em; }}
 </style></head><body>
-<h1>Review: {n_rows} most likely mislabelled images, {n_pairs} near-duplicate pairs</h1>
+<h1>Review: {n_rows} images, most likely mislabelled first; {n_pairs} near-duplicate pairs</h1>
 <p>Model <b>{model}</b> on <code>{data}</code>. Rows are ranked by loss (how little probability the model gives
 the image's own class). Mark each image <i>keep</i>, <i>relabel</i> (choose the new class) or <i>drop</i>, then press
 <b>Download decisions</b> and run <code>sportlens classify clean DATA review-decisions.csv -o NEW</code>. Your image
@@ -194,8 +195,8 @@ def _review_html(
     rows = []
     for row in frame.head(html_rows).to_dict("records"):
         i = index[row["path"]]
-        default = "drop" if row["suggestion"].startswith("drop") else "keep"
-        decision = "".join(f'<option{" selected" if d == default else ""}>{d}</option>' for d in DECISIONS)
+        # everything starts as keep, as in review.csv: nothing is dropped unless the user says so
+        decision = "".join(f'<option{" selected" if d == "keep" else ""}>{d}</option>' for d in DECISIONS)
         class_options = "".join(
             f'<option{" selected" if c == row["predicted"] else ""}>{html.escape(c)}</option>' for c in classes
         )
@@ -222,7 +223,7 @@ def _review_html(
         else:
             shown.add(rank)
             control = f"<select id='d{rank}'>" + "".join(
-                f'<option{" selected" if d == "drop" else ""}>{d}</option>' for d in DECISIONS
+                f'<option{" selected" if d == "keep" else ""}>{d}</option>' for d in DECISIONS
             ) + "</select>"
         dup_rows.append(f"<tr>{cells}<td>{distance}</td><td>{control}</td></tr>")
     # rows beyond the page keep the CSV's decision (keep) when the page's decisions are downloaded
