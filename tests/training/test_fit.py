@@ -99,7 +99,8 @@ class Interrupted(Exception):
     pass
 
 
-def test_resume_after_interruption_reproduces_the_uninterrupted_run(tmp_path):
+@pytest.mark.parametrize("dies_in_epoch", [3, 4])  # 3: first epoch of the second phase; 4: in its middle
+def test_resume_after_interruption_reproduces_the_uninterrupted_run(tmp_path, dies_in_epoch):
     config = FitConfig(
         phases=(Phase("head", 2, 0.05, frozen=(0,)), Phase("all", 4, 0.02, lr_ratios=(0.1, 1.0))),
         amp="off", channels_last=False, mixup_alpha=0.4,
@@ -111,13 +112,13 @@ def test_resume_after_interruption_reproduces_the_uninterrupted_run(tmp_path):
     calls = {"epochs": 0}
     original = broken.batches
 
-    def dies_in_epoch_4(epoch, gen):
+    def dies(epoch, gen):
         calls["epochs"] += 1
-        if calls["epochs"] == 4:  # the process is killed during the second epoch of phase "all"
+        if calls["epochs"] == dies_in_epoch:  # the process is killed during this epoch
             raise Interrupted
         yield from original(epoch, gen)
 
-    broken.batches = dies_in_epoch_4
+    broken.batches = dies
     with pytest.raises(Interrupted):
         broken.run(config, tmp_path / "broken")
     resumed = Problem()

@@ -315,8 +315,9 @@ def fit(
                 )
                 bars.advance(epoch_bar, 1)
                 phase_done = out_of_time or epoch + 1 == phase.epochs
+                # a finished phase hands over no optimizer state: the next phase builds its own
                 _save_last(
-                    last_path, model, optimizer, phase_index + (1 if phase_done else 0),
+                    last_path, model, None if phase_done else optimizer, phase_index + (1 if phase_done else 0),
                     0 if phase_done else epoch + 1, clock() - t0,
                     0.0 if phase_done else clock() - phase_t0, result, finished=False,
                 )
