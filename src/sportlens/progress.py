@@ -20,7 +20,7 @@ stderr_console = Console(stderr=True)
 
 
 class RateColumn(ProgressColumn):
-    """Items per second, e.g. '31.2 frames/s'."""
+    """Items per second, e.g. '31.2 frames/s'; a task's own `unit` field overrides the bar's unit."""
 
     def __init__(self, unit: str):
         super().__init__()
@@ -28,15 +28,17 @@ class RateColumn(ProgressColumn):
 
     def render(self, task) -> Text:
         speed = task.finished_speed or task.speed
-        return Text("…" if speed is None else f"{speed:.1f} {self.unit}/s", style="progress.data.speed")
+        unit = task.fields.get("unit", self.unit)
+        return Text(f"-- {unit}/s" if speed is None else f"{speed:.1f} {unit}/s", style="progress.data.speed")
 
 
-def progress_bar(unit: str = "items", disable: bool | None = None) -> Progress:
+def progress_bar(unit: str = "items", disable: bool | None = None, console: Console | None = None) -> Progress:
     """A progress display for `with progress_bar("frames") as p: task = p.add_task("pose", total=n)`.
 
-    Hidden when SPORTLENS_NO_PROGRESS=1 (tests, batch logs) or when disable is True."""
-    if disable is None:
-        disable = os.environ.get("SPORTLENS_NO_PROGRESS") == "1"
+    Several tasks may share it (e.g. epochs and batches, each with `unit=` as a task field). Hidden when
+    SPORTLENS_NO_PROGRESS=1 (tests, batch logs) or when disable is True."""
+    if disable is None or disable is False:
+        disable = disable or os.environ.get("SPORTLENS_NO_PROGRESS") == "1"
     return Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
@@ -44,7 +46,7 @@ def progress_bar(unit: str = "items", disable: bool | None = None) -> Progress:
         RateColumn(unit),
         TimeElapsedColumn(),
         TimeRemainingColumn(),
-        console=stderr_console,
+        console=console or stderr_console,
         disable=disable,
         transient=False,
     )
