@@ -233,6 +233,7 @@ def count_reps(
     for seg in rec.segments():
         if len(seg) < 3 * seg.rate_hz * min_period_s / 2:
             continue
+        seg = seg.uniform()  # the filters assume even steps; jittery stamps are put on the nominal grid
         pc = _principal(_filter(_channels(seg), seg.rate_hz, band_hz[0], band_hz[1]))
         sig_t.append(seg.time_s)
         sig.append(pc)
@@ -299,9 +300,10 @@ def detect_strokes(
     clip_axes = saturated_axes(rec.gyro_rads)
     clip_level = {k: np.max(np.abs(rec.gyro_rads[:, k])) for k in clip_axes}
     strokes = []
-    for seg in rec.segments():
-        if len(seg) < 8:
+    for raw in rec.segments():
+        if len(raw) < 8:
             continue
+        seg = raw.uniform()  # the filter assumes even steps; clipping is checked on the raw samples below
         speed = np.linalg.norm(_filter(seg.gyro_rads, seg.rate_hz, None, smooth_hz), axis=1)
         peaks, _ = find_peaks(speed, height=min_peak_rads, distance=max(1, int(min_gap_s * seg.rate_hz)))
         t = seg.time_s
@@ -313,8 +315,9 @@ def detect_strokes(
             b = p
             while b < len(speed) - 1 and speed[b + 1] >= level:
                 b += 1
+            inside = (raw.time_s >= t[a]) & (raw.time_s <= t[b])
             clipped = any(
-                np.any(np.isclose(np.abs(seg.gyro_rads[a : b + 1, k]), lvl, rtol=1e-6)) for k, lvl in clip_level.items()
+                np.any(np.isclose(np.abs(raw.gyro_rads[inside, k]), lvl, rtol=1e-6)) for k, lvl in clip_level.items()
             )
             strokes.append(Stroke(float(t[p]), float(t[a]), float(t[b]), float(speed[p]), bool(clipped)))
     return strokes
@@ -353,6 +356,7 @@ def detect_steps(
     for seg in rec.segments():
         if len(seg) < seg.rate_hz:
             continue
+        seg = seg.uniform()
         x = _filter(np.linalg.norm(seg.acc_mps2, axis=1), seg.rate_hz, band_hz[0], band_hz[1])
         peaks, _ = find_peaks(x, distance=max(1, int(min_step_s * seg.rate_hz)), prominence=min_prominence * x.std())
         ts = seg.time_s[peaks]
