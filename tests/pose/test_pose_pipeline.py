@@ -8,7 +8,7 @@ import pytest
 
 from sportlens.errors import ModelError
 from sportlens.io.opensim import read_mot, read_trc
-from sportlens.pose.angles import ANGLE_NAMES
+from sportlens.pose.angles import ANGLE_NAMES, JOINT_ANGLES
 from sportlens.pose.estimate import BlazePoseEstimator
 from sportlens.pose.keypoints import BLAZEPOSE_33
 from sportlens.samples import ASTRONAUT, load_astronaut, rotating_clip
@@ -48,7 +48,7 @@ def test_pose_cli_end_to_end(clip, tmp_path, run_cli):
     assert set(summary["angles"]) == set(ANGLE_NAMES)
     names = {p.name for p in out.iterdir()}
     assert names == {"keypoints.csv", "keypoints_coco.json", "openpose", "pose3d.trc", "angles.csv", "angles.mot",
-                     "annotated.mp4", "angles.png", "summary.json"}
+                     "angles_3d.csv", "annotated.mp4", "angles.png", "summary.json"}
     keypoints = pd.read_csv(out / "keypoints.csv")
     assert list(keypoints.columns) == ["frame", "time_s", "keypoint", "x_px", "y_px", "visibility", "x_m", "y_m", "z_m"]
     assert len(keypoints) == 30 * 33
@@ -58,6 +58,14 @@ def test_pose_cli_end_to_end(clip, tmp_path, run_cli):
     r = np.corrcoef(clip.rotation_deg, angles["shoulder_tilt"])[0, 1]
     assert r > 0.8
     assert summary["angles"]["shoulder_tilt"]["max"] - summary["angles"]["shoulder_tilt"]["min"] > 10
+    # 3D joint angles from world coordinates: same visibility mask as the 2D ones, values in range
+    angles_3d = pd.read_csv(out / "angles_3d.csv")
+    assert list(angles_3d.columns) == ["frame", "time_s", *[d.name for d in JOINT_ANGLES]]
+    for d in JOINT_ANGLES:
+        assert (angles_3d[d.name].notna() == angles[d.name].notna()).all(), d.name
+    assert angles_3d["right_shoulder"].notna().sum() > 0
+    assert angles_3d.drop(columns=["frame", "time_s"]).abs().max().max() <= 180
+    assert summary["angles_3d"]["right_shoulder"]["frames"] == int(angles_3d["right_shoulder"].notna().sum())
     coco = json.loads((out / "keypoints_coco.json").read_text())
     assert len(coco["images"]) == 30 and len(coco["annotations"]) == 30
     assert len(coco["annotations"][0]["keypoints"]) == 17 * 3

@@ -64,6 +64,7 @@ ANGLES: tuple[AngleDefinition, ...] = (
 )
 
 ANGLE_NAMES = tuple(a.name for a in ANGLES)
+JOINT_ANGLES = tuple(a for a in ANGLES if a.kind == "joint")  # the ones that also make sense in 3D
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from sportlens.errors import UserError
 from sportlens.io.atomic import write_csv, write_json
 from sportlens.io.keypoint_json import coco_keypoints_document, write_coco, write_openpose_folder
 from sportlens.io.opensim import write_mot, write_trc
-from sportlens.pose.angles import ANGLES, compute_angles
+from sportlens.pose.angles import ANGLES, JOINT_ANGLES, compute_angles
 from sportlens.pose.estimate import BlazePoseEstimator, native_stderr_silenced
 from sportlens.pose.filters import butterworth_lowpass, interpolate_gaps
 from sportlens.pose.keypoints import BLAZEPOSE_33, COCO_17, COCO_17_SKELETON, OPENPOSE_BODY_25, VIRTUAL_POINTS
@@ -133,10 +133,10 @@ def _to_keypoint_set(seq: PoseSequence, names, raw_visibility: np.ndarray):
 def angle_stats(angles: pd.DataFrame) -> dict[str, dict[str, float | int]]:
     """min / max / mean (degrees) and the number of frames with a value, per angle column."""
     stats = {}
-    for d in ANGLES:
-        col = angles[d.name].to_numpy(dtype=float)
+    for name in angles.columns.drop(["frame", "time_s"]):
+        col = angles[name].to_numpy(dtype=float)
         valid = col[np.isfinite(col)]
-        stats[d.name] = {
+        stats[name] = {
             "min": round(float(valid.min()), 2) if valid.size else None,
             "max": round(float(valid.max()), 2) if valid.size else None,
             "mean": round(float(valid.mean()), 2) if valid.size else None,
@@ -163,6 +163,10 @@ def run_pose(source: str | Path, out_dir: str | Path, options: PoseOptions = Pos
     clean = clean_sequence(raw, options)
     angles = compute_angles(clean)
     angles["time_s"] = angles["time_s"].round(6)
+    # joint angles from BlazePose's 3D world landmarks: independent of the camera's viewpoint (a knee filmed
+    # from the front), at the price of the model's depth guess
+    angles_3d = compute_angles(clean, JOINT_ANGLES, space="world")
+    angles_3d["time_s"] = angles["time_s"]
     out_dir.mkdir(parents=True, exist_ok=True)
     outputs = []
     with ThreadPoolExecutor(max_workers=1) as pool:
@@ -173,6 +177,7 @@ def run_pose(source: str | Path, out_dir: str | Path, options: PoseOptions = Pos
             video = pool.submit(render_annotated_video, source, clean, angles, out_dir / "annotated.mp4",
                                 options.fps, show_progress)
         outputs += _write_files(source, out_dir, raw, clean, angles, options)
+        outputs.append(write_csv(out_dir / "angles_3d.csv", angles_3d.round({d.name: 3 for d in JOINT_ANGLES})))
         if options.plot:
             outputs.append(plot_angles(angles, out_dir / "angles.png", title=source.name))
         if video is not None:
@@ -195,6 +200,7 @@ def run_pose(source: str | Path, out_dir: str | Path, options: PoseOptions = Pos
         "pose_fps": round(run.frames_decoded / run.seconds, 2) if run.seconds > 0 else None,
         "seconds": round(seconds, 2),
         "angles": angle_stats(angles),
+        "angles_3d": angle_stats(angles_3d),
         "options": {k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(options).items()},
         "outputs": sorted(p.name for p in outputs),
     }
