@@ -116,7 +116,7 @@ def cross_validate(
         if on_fold is not None:
             on_fold(done, len(splits))
     classes = sorted(set(ws.y))
-    per_rec = _majority(ws.recording_ids, ws.y, pred)
+    per_rec = majority_accuracy(ws.recording_ids, ws.y, pred)
     return {
         "split": split_name,
         "n_windows": int(len(ws.y)),
@@ -130,7 +130,7 @@ def cross_validate(
     }
 
 
-def _majority(rids: np.ndarray, y: np.ndarray, pred: np.ndarray) -> float:
+def majority_accuracy(rids: np.ndarray, y: np.ndarray, pred: np.ndarray) -> float:
     """Share of recordings whose majority window prediction equals their label."""
     hits = []
     for rid in sorted(set(rids)):

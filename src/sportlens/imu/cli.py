@@ -319,7 +319,7 @@ def evaluate(
     import numpy as np
     from sklearn.metrics import confusion_matrix
 
-    from sportlens.imu.classify import _majority, load_model, window_set
+    from sportlens.imu.classify import load_model, majority_accuracy, window_set
 
     model, card = load_model(model_path)
     items, _ = _labelled(data, dataset, label_col, group_col, card["rate_hz"])
@@ -333,7 +333,7 @@ def evaluate(
         "n_windows": int(len(y)),
         "n_recordings": len(items),
         "accuracy": float(np.mean(pred == y)),
-        "recording_accuracy": _majority(ws.recording_ids, y.astype(object), pred.astype(object)),
+        "recording_accuracy": majority_accuracy(ws.recording_ids, y.astype(object), pred.astype(object)),
         "classes": classes,
         "confusion": confusion_matrix(y, pred, labels=classes).tolist(),
     }
