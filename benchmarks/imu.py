@@ -218,7 +218,7 @@ def bench_running(recipe: str) -> list[tuple[str, str]]:
         if r >= 0.05
     )
     cadence_line = (
-        f"{np.min(cadence):.0f}-{np.max(cadence):.0f} steps/min; median |diff| {np.median(rel):.1%}, within 5 % "
+        f"{np.min(cadence):.0f}-{np.max(cadence):.0f} steps/min; median abs. diff {np.median(rel):.1%}, within 5 % "
         f"for {np.sum(rel < 0.05)}/{len(items)}; outside: {misses}"
     )
     print(f"running cadence vs 2 x arm-swing rate: {cadence_line}")
