@@ -106,6 +106,7 @@ def test_steps_cli_with_rate_option(run_cli, tmp_path):
     result = run_cli("imu", "steps", path, "--json", "--rate-hz", "100", "-o", tmp_path / "o")
     assert result.code == 0, result.stderr
     assert result.json()["steps"]["cadence_spm"] == pytest.approx(150.0, abs=1.0)
+    assert (tmp_path / "o" / "steps.png").read_bytes()[:4] == b"\x89PNG"
     missing = run_cli("imu", "steps", path)
     assert missing.code == 2
     assert "missing time column" in missing.stderr and "--rate-hz" in missing.stderr
@@ -125,6 +126,7 @@ def test_orient_cli(run_cli, tmp_path):
     table = pd.read_csv(tmp_path / "o" / "orientation.csv")
     assert list(table.columns[:5]) == ["time_s", "qw", "qx", "qy", "qz"]
     assert len(table) == 500
+    assert (tmp_path / "o" / "orientation.png").read_bytes()[:4] == b"\x89PNG"
 
 
 def test_missing_columns_and_missing_file_are_one_line_errors(run_cli, tmp_path):
