@@ -172,3 +172,24 @@ def test_phone_rotation_is_applied_on_decode(tmp_path, rotation, white_rows, whi
     assert (info.height, info.width) == expected_shape[:2]
     assert frame.image[white_rows, white_cols].mean() > 200  # the bar ends up where a viewer sees it
     assert next(decode_frames(path, max_side=32)).image.shape[:2] == (expected_shape[0] // 2, expected_shape[1] // 2)
+
+
+@pytest.mark.parametrize("kind", ["mp4", "folder"])
+def test_frame_ranges(tmp_path, kind):
+    import cv2
+
+    if kind == "mp4":
+        path = _write_clip(tmp_path / "c.mp4", n=48)  # libx264 key frames are far apart: the seek decodes forward
+    else:
+        path = tmp_path / "frames"
+        path.mkdir()
+        for i in range(48):
+            cv2.imwrite(str(path / f"{i:04d}.png"), np.full((16, 16, 3), i * 10 % 256, np.uint8))
+    middle = list(decode_frames(path, start=30, stop=35, fps=12))
+    assert [f.index for f in middle] == [30, 31, 32, 33, 34]
+    assert middle[0].time_s == pytest.approx(2.5)
+    # the same grey levels as _write_clip (index * 10, wrapping at 256): the right frames, not just the right labels
+    np.testing.assert_allclose([f.image.mean() for f in middle], np.arange(30, 35) * 10 % 256, atol=3)
+    skipped = []
+    tail = list(decode_frames(path, start=40, fps=12, on_skip=lambda i, why: skipped.append(i)))
+    assert [f.index for f in tail] == list(range(40, 48)) and skipped == []

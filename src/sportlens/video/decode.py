@@ -168,26 +168,29 @@ def decode_frames(
     max_side: int | None = None,
     fps: float | None = None,
     on_skip: SkipHandler | None = None,
+    start: int = 0,
+    stop: int | None = None,
 ) -> Iterator[Frame]:
     """Yield RGB frames from a video file, an image-sequence folder or one image.
 
     size: (width, height) to resize to on decode; max_side: shrink so the longer side is at most this.
     fps: frame rate for image sequences (default 30); ignored for videos, which carry their own.
     on_skip(index, reason) is called for each frame that cannot be decoded; decoding goes on.
+    start/stop: only frames with start <= index < stop (a video seeks to the key frame before start).
     """
     info = probe_video(path, fps)
     if info.kind == "video":
-        yield from _decode_video(info, size, max_side, on_skip)
-    elif info.kind == "images":
-        yield from _decode_sequence(info, image_sequence_files(info.path), size, max_side, on_skip)
+        yield from _decode_video(info, size, max_side, on_skip, start, stop)
     else:
-        yield from _decode_sequence(info, [info.path], size, max_side, on_skip)
+        files = image_sequence_files(info.path) if info.kind == "images" else [info.path]
+        yield from _decode_sequence(info, files, size, max_side, on_skip, start, stop)
 
 
-def _decode_sequence(info: VideoInfo, files: list[Path], size, max_side, on_skip) -> Iterator[Frame]:
+def _decode_sequence(info: VideoInfo, files: list[Path], size, max_side, on_skip, start=0,
+                     stop=None) -> Iterator[Frame]:
     import cv2
 
-    for index, file in enumerate(files):
+    for index, file in enumerate(files[start:stop], start=start):
         try:
             img = _read_image(file)
         except ValueError as exc:
@@ -200,7 +203,7 @@ def _decode_sequence(info: VideoInfo, files: list[Path], size, max_side, on_skip
         yield Frame(index, index / info.fps, img)
 
 
-def _decode_video(info: VideoInfo, size, max_side, on_skip) -> Iterator[Frame]:
+def _decode_video(info: VideoInfo, size, max_side, on_skip, start_frame=0, stop_frame=None) -> Iterator[Frame]:
     import av
 
     container = _open_container(info.path)
@@ -213,7 +216,10 @@ def _decode_video(info: VideoInfo, size, max_side, on_skip) -> Iterator[Frame]:
         quarter_turns = info.rotation_deg // 90  # np.rot90 turns counter-clockwise, like the display matrix
         if quarter_turns % 2:
             w, h = h, w  # decode to the stored orientation, then turn
-        expected = 0  # index the next frame should get when timestamps are missing
+        expected = start_frame  # index the next frame should get when timestamps are missing
+        if start_frame > 0:
+            target = start + int(start_frame / info.fps / time_base)
+            container.seek(target, stream=stream, backward=True, any_frame=False)  # key frame at or before
         packets = container.demux(stream)
         while True:
             try:
@@ -239,6 +245,10 @@ def _decode_video(info: VideoInfo, size, max_side, on_skip) -> Iterator[Frame]:
                 else:
                     index = expected
                     t = index / info.fps
+                if index < start_frame:
+                    continue  # decoded from the key frame up to the requested start
+                if stop_frame is not None and index >= stop_frame:
+                    return
                 if index > expected and on_skip:
                     for missing in range(expected, index):
                         on_skip(missing, "frame missing from the stream (corrupt or dropped)")
@@ -252,8 +262,9 @@ def _decode_video(info: VideoInfo, size, max_side, on_skip) -> Iterator[Frame]:
                 yield Frame(index, t, img)
         # a stream that stops short of its stated length was truncated or lost its sync: say which frames
         exact = bool(stream.frames)
-        if on_skip and info.n_frames and expected < info.n_frames - (0 if exact else 1):
-            for missing in range(expected, info.n_frames):
+        end = info.n_frames if stop_frame is None or info.n_frames is None else min(stop_frame, info.n_frames)
+        if on_skip and end and expected < end - (0 if exact else 1):
+            for missing in range(expected, end):
                 on_skip(missing, "stream ended early (file truncated or corrupt)")
     finally:
         container.close()
