@@ -150,3 +150,24 @@ def test_pose_cli_warns_about_skipped_frames(clip, tmp_path, run_cli):
     assert summary["skipped_frames"] == [{"frame": 2, "reason": "0002.jpg: not a readable image"}]
     assert summary["frames"] == 5 and summary["frames_decoded"] == 4
     assert "1 frame(s) could not be decoded" in result.stderr and "frame 2" in result.stderr
+
+
+def test_segment_bounds():
+    from sportlens.pose.pipeline import segment_bounds
+
+    assert segment_bounds(1000, 2, 300) == [(0, 500), (500, None)]
+    assert segment_bounds(1000, 4, 300) == [(0, 333), (333, 667), (667, None)]
+    assert segment_bounds(500, 2, 300) == [(0, None)]  # too short to split
+    assert segment_bounds(None, 2, 300) == [(0, None)]  # length unknown
+
+
+def test_parallel_segments_cover_every_frame_and_agree_with_one_tracker(clip):
+    from sportlens.pose.pipeline import PoseOptions, estimate_sequence
+
+    one = estimate_sequence(clip.path, PoseOptions(workers=1), show_progress=False).sequence
+    two = estimate_sequence(clip.path, PoseOptions(workers=2, min_segment_frames=10), show_progress=False).sequence
+    assert len(two) == len(one) == 30 and two.detected.all()
+    np.testing.assert_array_equal(two.time_s, one.time_s)
+    # the first segment is tracked exactly as by one tracker; the second restarts at frame 15
+    np.testing.assert_allclose(two.xy_px[:15], one.xy_px[:15], atol=1e-6)
+    assert np.nanmedian(np.abs(two.xy_px[15:] - one.xy_px[15:])) < 5.0

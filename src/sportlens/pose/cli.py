@@ -24,6 +24,8 @@ def command(
     fps: float = typer.Option(None, help="Frame rate of an image folder (default 30); videos carry their own."),
     no_video: bool = typer.Option(False, "--no-video", help="Skip annotated.mp4 (faster)."),
     pose_max_side: int = typer.Option(640, help="Shrink frames to this longer side for pose estimation."),
+    workers: int = typer.Option(1, min=1, help="Track this many segments of a long video (>= 20 s) in parallel; "
+                                "each segment starts tracking afresh."),
     as_json: bool = typer.Option(False, "--json", help="Print summary.json on stdout."),
 ) -> None:
     if min_visibility < 0 or min_visibility > 1:
@@ -37,6 +39,7 @@ def command(
         fps=fps,
         annotated_video=not no_video,
         pose_max_side=pose_max_side,
+        workers=workers,
     )
     summary = run_pose(source, out, options)
     if as_json:

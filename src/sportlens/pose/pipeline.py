@@ -35,6 +35,8 @@ class PoseOptions:
     filter_order: int = 4
     pose_max_side: int | None = 640  # frames are shrunk to this for BlazePose (it works at 256 px inside)
     fps: float | None = None  # frame rate of an image folder (videos carry their own)
+    workers: int = 1  # segments of a long video tracked in parallel threads (1 = one tracker, frame by frame)
+    min_segment_frames: int = 600  # a video is split only into segments at least this long (20 s at 30 fps)
     annotated_video: bool = True
     plot: bool = True
     formats: tuple[str, ...] = field(default=("csv", "coco", "openpose", "trc", "mot"))
@@ -51,25 +53,52 @@ class RawPoseRun:
     seconds: float
 
 
+def segment_bounds(n_frames: int | None, workers: int, min_segment: int) -> list[tuple[int, int | None]]:
+    """Split frames [0, n) into up to `workers` contiguous segments of at least min_segment frames;
+    one open segment when the length is unknown or too short to split."""
+    if not n_frames or workers <= 1 or n_frames < 2 * min_segment:
+        return [(0, None)]
+    k = min(workers, n_frames // min_segment)
+    edges = [round(i * n_frames / k) for i in range(k + 1)]
+    return [(edges[i], edges[i + 1] if i + 1 < k else None) for i in range(k)]
+
+
 def estimate_sequence(source: str | Path, options: PoseOptions = PoseOptions(),
                       show_progress: bool = True) -> RawPoseRun:
-    """Decode a video/folder/image and run BlazePose on every frame; frames without a person are NaN."""
+    """Decode a video/folder/image and run BlazePose on every frame; frames without a person are NaN.
+
+    With options.workers > 1 a long video is cut into that many contiguous segments, each tracked by its
+    own BlazePose in its own thread (MediaPipe releases the GIL), so both cores of a laptop work; each
+    segment starts tracking afresh, as a video does at its first frame."""
+    from concurrent.futures import ThreadPoolExecutor
+
     info = probe_video(source, options.fps)
     skipped: list[dict] = []
     found: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
     times: dict[int, float] = {}
-    t0 = time.perf_counter()
-    with native_stderr_silenced(), BlazePoseEstimator(options.model, static_image=info.kind == "image") as estimator, \
-            progress_bar("frames", disable=not show_progress or None) as progress:
-        task = progress.add_task("pose", total=info.n_frames)
-        frames = decode_frames(source, max_side=options.pose_max_side, fps=options.fps,
+    static = info.kind == "image"
+    segments = segment_bounds(info.n_frames, 1 if static else options.workers, options.min_segment_frames)
+
+    def track(start: int, stop: int | None, progress, task) -> None:
+        frames = decode_frames(source, max_side=options.pose_max_side, fps=options.fps, start=start, stop=stop,
                                on_skip=lambda i, why: skipped.append({"frame": i, "reason": why}))
-        for frame in prefetch(frames):
-            times[frame.index] = frame.time_s
-            estimate = estimator(frame.image, info.width, info.height)
-            if estimate is not None:
-                found[frame.index] = (estimate.xy_px, estimate.visibility, estimate.world_m)
-            progress.advance(task)
+        with BlazePoseEstimator(options.model, static_image=static) as estimator:
+            for frame in prefetch(frames):
+                times[frame.index] = frame.time_s
+                estimate = estimator(frame.image, info.width, info.height)
+                if estimate is not None:
+                    found[frame.index] = (estimate.xy_px, estimate.visibility, estimate.world_m)
+                progress.advance(task)
+
+    t0 = time.perf_counter()
+    with native_stderr_silenced(), progress_bar("frames", disable=not show_progress or None) as progress:
+        task = progress.add_task("pose", total=info.n_frames)
+        if len(segments) == 1:
+            track(*segments[0], progress, task)
+        else:
+            with ThreadPoolExecutor(max_workers=len(segments)) as pool:
+                for job in [pool.submit(track, start, stop, progress, task) for start, stop in segments]:
+                    job.result()
     seconds = time.perf_counter() - t0
     n = (max(times) + 1) if times else 0
     k = len(BLAZEPOSE_33)
@@ -80,6 +109,7 @@ def estimate_sequence(source: str | Path, options: PoseOptions = PoseOptions(),
         xy[i], vis[i], world[i] = p, v, w
     time_s = np.array([times.get(i, i / info.fps) for i in range(n)])
     seq = PoseSequence(BLAZEPOSE_33, np.arange(n), time_s, xy, vis, world, info.width, info.height, info.fps)
+    skipped.sort(key=lambda item: item["frame"])
     return RawPoseRun(seq, info, len(times), skipped, seconds)
 
 
