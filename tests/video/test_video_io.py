@@ -193,3 +193,24 @@ def test_frame_ranges(tmp_path, kind):
     skipped = []
     tail = list(decode_frames(path, start=40, fps=12, on_skip=lambda i, why: skipped.append(i)))
     assert [f.index for f in tail] == list(range(40, 48)) and skipped == []
+
+
+@pytest.mark.parametrize(("suffix", "codec"), [(".mov", "libx264"), (".avi", "mpeg4"), (".mkv", "libx264")])
+def test_reads_mov_avi_mkv(tmp_path, suffix, codec):
+    import av
+
+    path = tmp_path / f"clip{suffix}"
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream(codec, rate=25)
+        stream.width, stream.height, stream.pix_fmt = 48, 32, "yuv420p"
+        for i in range(10):
+            frame = av.VideoFrame.from_ndarray(np.full((32, 48, 3), 20 * i, np.uint8), format="rgb24")
+            for packet in stream.encode(frame):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+    info = probe_video(path)
+    assert (info.kind, info.width, info.height, info.fps) == ("video", 48, 32, 25.0)
+    frames = list(decode_frames(path))
+    assert [f.index for f in frames] == list(range(10))
+    np.testing.assert_allclose([f.image.mean() for f in frames], np.arange(10) * 20, atol=4)
