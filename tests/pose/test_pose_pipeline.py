@@ -104,11 +104,15 @@ def test_no_filter_and_gap_options_are_recorded(clip, tmp_path, run_cli):
         (["missing.mp4"], "input not found"),
         (["CLIP", "--cutoff", "9"], "below half the frame rate"),
         (["CLIP", "--min-visibility", "2"], "--min-visibility must be between 0 and 1"),
+        (["CLIP", "-o", "CLIP"], "output path is a file"),
     ],
 )
 def test_pose_cli_errors_are_one_line_exit_2(clip, tmp_path, run_cli, args, message):
     args = [str(clip.path) if a == "CLIP" else (str(tmp_path / a) if a.endswith(".mp4") else a) for a in args]
-    result = run_cli("pose", *args, "-o", tmp_path / "o", "--no-video")
+    before = clip.path.read_bytes()
+    out = [] if "-o" in args else ["-o", tmp_path / "o"]
+    result = run_cli("pose", *args, *out, "--no-video")
+    assert clip.path.read_bytes() == before  # the input is never touched
     assert result.code == 2
     assert message in result.stderr
     assert "Traceback" not in result.stderr

@@ -15,6 +15,7 @@ from sportlens.errors import UserError
 from sportlens.io.atomic import write_csv, write_json
 from sportlens.io.keypoint_json import coco_keypoints_document, write_coco, write_openpose_folder
 from sportlens.io.opensim import write_mot, write_trc
+from sportlens.io.output_dir import prepare_output_dir
 from sportlens.pose.angles import ANGLES, JOINT_ANGLES, compute_angles
 from sportlens.pose.estimate import BlazePoseEstimator, native_stderr_silenced
 from sportlens.pose.filters import butterworth_lowpass, interpolate_gaps
@@ -188,6 +189,7 @@ def run_pose(source: str | Path, out_dir: str | Path, options: PoseOptions = Pos
             f"filter cut-off {options.cutoff_hz:g} Hz must be above 0 and below half the frame rate "
             f"({info.fps / 2:g} Hz)", source, "choose a lower --cutoff or use --no-filter",
         )
+    prepare_output_dir(out_dir, source)
     run = estimate_sequence(source, options, show_progress)
     raw = run.sequence
     clean = clean_sequence(raw, options)
@@ -197,7 +199,6 @@ def run_pose(source: str | Path, out_dir: str | Path, options: PoseOptions = Pos
     # from the front), at the price of the model's depth guess
     angles_3d = compute_angles(clean, JOINT_ANGLES, space="world")
     angles_3d["time_s"] = angles["time_s"]
-    out_dir.mkdir(parents=True, exist_ok=True)
     outputs = []
     with ThreadPoolExecutor(max_workers=1) as pool:
         # the annotated video (decode, draw, encode: C code that releases the GIL) renders while the files
