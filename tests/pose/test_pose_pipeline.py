@@ -119,16 +119,20 @@ def test_pose_cli_errors_are_one_line_exit_2(clip, tmp_path, run_cli, args, mess
     assert len(result.stderr.strip().splitlines()) == 1
 
 
-def test_pose_cli_on_image_folder(clip, tmp_path, run_cli):
+def _frames_folder(clip, folder, n):
+    """The first n frames of the clip as 0000.jpg, 0001.jpg ... (the TrackNet folder layout)."""
     import cv2
 
     from sportlens.video.decode import decode_frames
 
-    folder = tmp_path / "frames"
     folder.mkdir()
-    for frame in decode_frames(clip.path):
-        if frame.index < 6:
-            cv2.imwrite(str(folder / f"{frame.index:04d}.jpg"), cv2.cvtColor(frame.image, cv2.COLOR_RGB2BGR))
+    for frame in decode_frames(clip.path, stop=n):
+        cv2.imwrite(str(folder / f"{frame.index:04d}.jpg"), cv2.cvtColor(frame.image, cv2.COLOR_RGB2BGR))
+    return folder
+
+
+def test_pose_cli_on_image_folder(clip, tmp_path, run_cli):
+    folder = _frames_folder(clip, tmp_path / "frames", 6)
     result = run_cli("pose", folder, "-o", tmp_path / "seq", "--fps", "15", "--json")
     assert result.code == 0, result.stderr
     summary = result.json()
@@ -138,15 +142,7 @@ def test_pose_cli_on_image_folder(clip, tmp_path, run_cli):
 
 
 def test_pose_cli_warns_about_skipped_frames(clip, tmp_path, run_cli):
-    import cv2
-
-    from sportlens.video.decode import decode_frames
-
-    folder = tmp_path / "frames"
-    folder.mkdir()
-    for frame in decode_frames(clip.path):
-        if frame.index < 5:
-            cv2.imwrite(str(folder / f"{frame.index:04d}.jpg"), cv2.cvtColor(frame.image, cv2.COLOR_RGB2BGR))
+    folder = _frames_folder(clip, tmp_path / "frames", 5)
     (folder / "0002.jpg").write_bytes(b"\xff\xd8 broken")
     result = run_cli("pose", folder, "-o", tmp_path / "seq", "--no-video", "--json")
     assert result.code == 0
