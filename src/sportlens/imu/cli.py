@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import functools
+import inspect
 import json
 import shlex
 import sys
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import typer
@@ -28,17 +32,6 @@ ACC_UNIT = typer.Option(None, "--acc-unit", help="Accelerometer unit when the co
 GYRO_UNIT = typer.Option(None, "--gyro-unit", help="Gyroscope unit when the column names carry none: dps or rads.")
 
 
-def _read(file: Path, recording, rate_hz, acc_unit, gyro_unit):
-    from sportlens.imu.readers import read_csv
-
-    return read_csv(file, recording=recording, rate_hz=rate_hz, acc_unit=acc_unit, gyro_unit=gyro_unit)
-
-
-def _out_dir(out: Path | None, file: Path) -> Path:
-    name = file.name.removesuffix(".gz").removesuffix(".csv")
-    return Path(out) if out is not None else Path("out") / "imu" / name
-
-
 def _finish(payload: dict, out_dir: Path, as_json: bool, lines: list[str]) -> None:
     """Write summary.json, print the human lines to stderr, and the JSON object to stdout if asked."""
     from sportlens.io.atomic import write_json
@@ -56,30 +49,7 @@ def _finish(payload: dict, out_dir: Path, as_json: bool, lines: list[str]) -> No
         sys.stdout.write(json.dumps(_nan_to_none(payload), allow_nan=False) + "\n")
 
 
-def _payload(command: str, file: Path, rec) -> dict:
-    from sportlens import __version__
-    from sportlens.imu.events import saturated_axes
-
-    warnings = rec.timing.lines()
-    for stream, values in (("acc", rec.acc_mps2), ("gyro", rec.gyro_rads)):
-        if values is not None:
-            axes = saturated_axes(values)
-            if axes:
-                names = ", ".join("xyz"[k] for k in axes)
-                warnings.append(f"{stream} axis {names} sits at its extreme value repeatedly (clipping sensor?)")
-    return {
-        "command": f"sportlens imu {command}",
-        "argv": shlex.join(sys.argv),
-        "sportlens_version": __version__,
-        "input": str(file),
-        "recording": rec.summary(),
-        "warnings": warnings,
-        "outputs": {},
-    }
-
-
-@app.command()
-def reps(
+def _recording_options(
     file: Path = FILE,
     out: Path = OUT,
     as_json: bool = JSON,
@@ -87,6 +57,83 @@ def reps(
     rate_hz: float = RATE,
     acc_unit: str = ACC_UNIT,
     gyro_unit: str = GYRO_UNIT,
+) -> None:
+    """The options shared by every command that reads one recording (their one declaration)."""
+
+
+@dataclass(frozen=True)
+class RecordingInput:
+    """What a one-recording command was given: the CSV and how to read it, the output folder, --json."""
+
+    file: Path
+    out: Path | None
+    as_json: bool
+    recording: str | None
+    rate_hz: float | None
+    acc_unit: str | None
+    gyro_unit: str | None
+
+    def read(self):
+        from sportlens.imu.readers import read_csv
+
+        return read_csv(
+            self.file, recording=self.recording, rate_hz=self.rate_hz, acc_unit=self.acc_unit, gyro_unit=self.gyro_unit
+        )
+
+    @property
+    def out_dir(self) -> Path:
+        name = self.file.name.removesuffix(".gz").removesuffix(".csv")
+        return Path(self.out) if self.out is not None else Path("out") / "imu" / name
+
+    def payload(self, command: str, rec) -> dict:
+        """The summary every command starts from: what ran, on which recording, and its warnings (timing
+        problems, clipping axes)."""
+        from sportlens import __version__
+        from sportlens.imu.events import saturated_axes
+
+        warnings = rec.timing.lines()
+        for stream, values in (("acc", rec.acc_mps2), ("gyro", rec.gyro_rads)):
+            if values is not None:
+                axes = saturated_axes(values)
+                if axes:
+                    names = ", ".join("xyz"[k] for k in axes)
+                    warnings.append(f"{stream} axis {names} sits at its extreme value repeatedly (clipping sensor?)")
+        return {
+            "command": f"sportlens imu {command}",
+            "argv": shlex.join(sys.argv),
+            "sportlens_version": __version__,
+            "input": str(self.file),
+            "recording": rec.summary(),
+            "warnings": warnings,
+            "outputs": {},
+        }
+
+    def finish(self, payload: dict, lines: list[str]) -> None:
+        _finish(payload, self.out_dir, self.as_json, lines)
+
+
+def recording_command(fn: Callable) -> Callable:
+    """Register `fn(src: RecordingInput, ...)` as `sportlens imu NAME`, with the shared recording options
+    (FILE, -o, --json, --recording, --rate-hz, --acc-unit, --gyro-unit) added to its own: its own arguments
+    come first (e.g. MODEL), then FILE, then the shared options, then its own options."""
+    shared = list(inspect.signature(_recording_options, eval_str=True).parameters.values())
+    own = list(inspect.signature(fn, eval_str=True).parameters.values())[1:]
+    arguments = [p for p in own if isinstance(p.default, typer.models.ArgumentInfo)]
+    params = arguments + shared + [p for p in own if p not in arguments]
+    names = [p.name for p in shared]
+
+    @functools.wraps(fn)
+    def command(**kwargs):
+        return fn(RecordingInput(**{k: kwargs.pop(k) for k in names}), **kwargs)
+
+    command.__signature__ = inspect.Signature(params)
+    command.__annotations__ = {p.name: p.annotation for p in params}
+    return app.command()(command)
+
+
+@recording_command
+def reps(
+    src: RecordingInput,
     min_period_s: float = typer.Option(1.0, help="Shortest repetition period considered (s)."),
     max_period_s: float = typer.Option(10.0, help="Longest repetition period considered (s)."),
 ) -> None:
@@ -94,24 +141,17 @@ def reps(
     from sportlens.imu.events import count_reps
     from sportlens.imu.plots import plot_reps
 
-    rec = _read(file, recording, rate_hz, acc_unit, gyro_unit)
+    rec = src.read()
     result = count_reps(rec, min_period_s=min_period_s, max_period_s=max_period_s)
-    out_dir = _out_dir(out, file)
-    payload = _payload("reps", file, rec)
+    payload = src.payload("reps", rec)
     payload["reps"] = result.as_dict()
-    payload["outputs"]["plot"] = str(plot_reps(rec, result, out_dir / "reps.png"))
-    _finish(payload, out_dir, as_json, [f"[bold]{result.count}[/] repetitions, period {result.period_s:.2f} s"])
+    payload["outputs"]["plot"] = str(plot_reps(rec, result, src.out_dir / "reps.png"))
+    src.finish(payload, [f"[bold]{result.count}[/] repetitions, period {result.period_s:.2f} s"])
 
 
-@app.command()
+@recording_command
 def jumps(
-    file: Path = FILE,
-    out: Path = OUT,
-    as_json: bool = JSON,
-    recording: str = RECORDING,
-    rate_hz: float = RATE,
-    acc_unit: str = ACC_UNIT,
-    gyro_unit: str = GYRO_UNIT,
+    src: RecordingInput,
     free_fall_g: float = typer.Option(0.3, help="|acc| below this (in g) counts as free fall."),
     takeoff: str = typer.Option("free-fall", help="Take-off at the free-fall crossing, or '1g' (end of push-off)."),
 ) -> None:
@@ -122,29 +162,22 @@ def jumps(
 
     if takeoff not in ("free-fall", "1g"):
         raise DataFormatError(f"--takeoff must be 'free-fall' or '1g', got {takeoff!r}")
-    rec = _read(file, recording, rate_hz, acc_unit, gyro_unit)
+    rec = src.read()
     level = free_fall_g * STANDARD_GRAVITY
     found = detect_jumps(rec, free_fall_mps2=level, takeoff=takeoff)
-    out_dir = _out_dir(out, file)
-    payload = _payload("jumps", file, rec)
+    payload = src.payload("jumps", rec)
     payload["jumps"] = [j.as_dict() for j in found]
-    payload["outputs"]["plot"] = str(plot_jumps(rec, found, level, out_dir / "jumps.png"))
+    payload["outputs"]["plot"] = str(plot_jumps(rec, found, level, src.out_dir / "jumps.png"))
     lines = [f"[bold]{len(found)}[/] jump(s)"] + [
         f"  take-off {j.takeoff_s:.3f} s, flight {j.flight_time_s:.3f} s, height {j.height_flight_m * 100:.1f} cm"
         for j in found
     ]
-    _finish(payload, out_dir, as_json, lines)
+    src.finish(payload, lines)
 
 
-@app.command()
+@recording_command
 def strokes(
-    file: Path = FILE,
-    out: Path = OUT,
-    as_json: bool = JSON,
-    recording: str = RECORDING,
-    rate_hz: float = RATE,
-    acc_unit: str = ACC_UNIT,
-    gyro_unit: str = GYRO_UNIT,
+    src: RecordingInput,
     min_peak_rads: float = typer.Option(5.0, help="Smallest peak angular speed of a stroke (rad/s)."),
     min_gap_s: float = typer.Option(1.0, help="Shortest time between two strokes (s)."),
 ) -> None:
@@ -152,48 +185,32 @@ def strokes(
     from sportlens.imu.events import detect_strokes
     from sportlens.imu.plots import plot_strokes
 
-    rec = _read(file, recording, rate_hz, acc_unit, gyro_unit)
+    rec = src.read()
     found = detect_strokes(rec, min_peak_rads=min_peak_rads, min_gap_s=min_gap_s)
-    out_dir = _out_dir(out, file)
-    payload = _payload("strokes", file, rec)
+    payload = src.payload("strokes", rec)
     payload["strokes"] = [s.as_dict() for s in found]
-    payload["outputs"]["plot"] = str(plot_strokes(rec, found, min_peak_rads, out_dir / "strokes.png"))
+    payload["outputs"]["plot"] = str(plot_strokes(rec, found, min_peak_rads, src.out_dir / "strokes.png"))
     clipped = sum(s.clipped for s in found)
-    _finish(payload, out_dir, as_json, [f"[bold]{len(found)}[/] stroke(s), {clipped} with a clipped gyro axis"])
+    src.finish(payload, [f"[bold]{len(found)}[/] stroke(s), {clipped} with a clipped gyro axis"])
 
 
-@app.command()
-def steps(
-    file: Path = FILE,
-    out: Path = OUT,
-    as_json: bool = JSON,
-    recording: str = RECORDING,
-    rate_hz: float = RATE,
-    acc_unit: str = ACC_UNIT,
-    gyro_unit: str = GYRO_UNIT,
-) -> None:
+@recording_command
+def steps(src: RecordingInput) -> None:
     """Find steps (peaks of |acc|) and the cadence, and plot them."""
     from sportlens.imu.events import detect_steps
     from sportlens.imu.plots import plot_steps
 
-    rec = _read(file, recording, rate_hz, acc_unit, gyro_unit)
+    rec = src.read()
     result = detect_steps(rec)
-    out_dir = _out_dir(out, file)
-    payload = _payload("steps", file, rec)
+    payload = src.payload("steps", rec)
     payload["steps"] = result.as_dict()
-    payload["outputs"]["plot"] = str(plot_steps(rec, result, out_dir / "steps.png"))
-    _finish(payload, out_dir, as_json, [f"[bold]{result.count}[/] steps, cadence {result.cadence_spm:.1f} steps/min"])
+    payload["outputs"]["plot"] = str(plot_steps(rec, result, src.out_dir / "steps.png"))
+    src.finish(payload, [f"[bold]{result.count}[/] steps, cadence {result.cadence_spm:.1f} steps/min"])
 
 
-@app.command()
+@recording_command
 def orient(
-    file: Path = FILE,
-    out: Path = OUT,
-    as_json: bool = JSON,
-    recording: str = RECORDING,
-    rate_hz: float = RATE,
-    acc_unit: str = ACC_UNIT,
-    gyro_unit: str = GYRO_UNIT,
+    src: RecordingInput,
     gain: float = typer.Option(0.5, help="AHRS gain (imufusion): how much the accelerometer corrects the gyro."),
 ) -> None:
     """Orientation (quaternion, Euler angles) and gravity-free earth-frame acceleration, as CSV and plot."""
@@ -201,10 +218,10 @@ def orient(
     from sportlens.imu.plots import plot_orientation
     from sportlens.io.atomic import write_csv
 
-    rec = _read(file, recording, rate_hz, acc_unit, gyro_unit)
+    rec = src.read()
     o = run_orient(rec, gain=gain)
-    out_dir = _out_dir(out, file)
-    payload = _payload("orient", file, rec)
+    out_dir = src.out_dir
+    payload = src.payload("orient", rec)
     payload["orientation"] = {
         "gyro_bias_rads": [round(float(b), 6) for b in o.gyro_bias_rads],
         "segments": o.n_segments,
@@ -216,7 +233,7 @@ def orient(
         plot_orientation(o.time_s, o.euler_deg, o.earth_acc_mps2, rec.name, out_dir / "orientation.png")
     )
     roll, pitch, yaw = o.euler_deg[-1]
-    _finish(payload, out_dir, as_json, [f"final roll {roll:.1f}, pitch {pitch:.1f}, yaw {yaw:.1f} deg"])
+    src.finish(payload, [f"final roll {roll:.1f}, pitch {pitch:.1f}, yaw {yaw:.1f} deg"])
 
 
 # ---- classifiers ------------------------------------------------------------------------------------
@@ -346,16 +363,10 @@ def evaluate(
     _finish(payload, Path(out), as_json, lines)
 
 
-@app.command()
+@recording_command
 def predict(
+    src: RecordingInput,
     model_path: Path = typer.Argument(..., metavar="MODEL", help="model.joblib from `sportlens imu train`."),
-    file: Path = FILE,
-    out: Path = OUT,
-    as_json: bool = JSON,
-    recording: str = RECORDING,
-    rate_hz: float = RATE,
-    acc_unit: str = ACC_UNIT,
-    gyro_unit: str = GYRO_UNIT,
 ) -> None:
     """Label each window of a recording with a saved model, plus the majority label."""
     import pandas as pd
@@ -364,10 +375,9 @@ def predict(
     from sportlens.io.atomic import write_csv
 
     model, card = load_model(model_path)
-    rec = _read(file, recording, rate_hz, acc_unit, gyro_unit)
+    rec = src.read()
     result = predict_recording(model, card, rec)
-    out_dir = _out_dir(out, file)
-    payload = _payload("predict", file, rec)
+    payload = src.payload("predict", rec)
     payload.update({"model": str(model_path), "prediction": result})
-    payload["outputs"]["csv"] = str(write_csv(out_dir / "windows.csv", pd.DataFrame(result["windows"])))
-    _finish(payload, out_dir, as_json, [f"label [bold]{result['label']}[/] ({result['counts']})"])
+    payload["outputs"]["csv"] = str(write_csv(src.out_dir / "windows.csv", pd.DataFrame(result["windows"])))
+    src.finish(payload, [f"label [bold]{result['label']}[/] ({result['counts']})"])

@@ -106,40 +106,21 @@ def read_csv(
     gyro_unit: str | None = None,
     mag_unit: str | None = None,
     placement: str = "unknown",
+    frame=None,
 ) -> ImuRecording:
     """Read one recording from a CSV with a time column (t_s, time_s, epoch_ms ...) and acc_x/y/z columns.
 
     Units come from column suffixes (`_g`, `_ms2`, `_dps`, `_rads`, `_ut`); explicit `*_unit` options
     override or fill in missing suffixes. Without a time column, `rate_hz` gives t = sample / rate. A long
-    table with a `recording_id` column needs `recording` when it holds more than one recording.
+    table with a `recording_id` column needs `recording` when it holds more than one recording. `frame`: the
+    CSV already read (a DataFrame from the same file), so a long table is parsed once; `path` then only names
+    it in error messages.
     """
-    path = Path(path)
-    return recording_from_frame(
-        _open_csv(path),
-        path,
-        recording=recording,
-        rate_hz=rate_hz,
-        acc_unit=acc_unit,
-        gyro_unit=gyro_unit,
-        mag_unit=mag_unit,
-        placement=placement,
-    )
-
-
-def recording_from_frame(
-    frame,
-    path: Path,
-    *,
-    recording: str | None = None,
-    rate_hz: float | None = None,
-    acc_unit: str | None = None,
-    gyro_unit: str | None = None,
-    mag_unit: str | None = None,
-    placement: str = "unknown",
-) -> ImuRecording:
-    """`read_csv` on an already-read DataFrame (`path` is only used in error messages)."""
     import pandas as pd
 
+    path = Path(path)
+    if frame is None:
+        frame = _open_csv(path)
     if "recording_id" in frame.columns:
         ids = list(dict.fromkeys(frame["recording_id"].astype(str)))
         if recording is None and len(ids) > 1:
@@ -374,7 +355,7 @@ def load_labelled_csv(
         raise DataFormatError(f"missing column(s) {', '.join(missing)}", path, "a labelled CSV needs them")
     out = []
     for rid in dict.fromkeys(frame["recording_id"].astype(str)):
-        rec = recording_from_frame(frame, path, recording=rid, rate_hz=rate_hz)
+        rec = read_csv(path, frame=frame, recording=rid, rate_hz=rate_hz)
         part = frame[frame["recording_id"].astype(str) == rid].iloc[0]
         group = str(part[group_col]) if group_col else rid
         out.append(LabelledRecording(rec, str(part[label_col]), group, rid))
