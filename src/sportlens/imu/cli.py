@@ -134,7 +134,7 @@ def recording_command(fn: Callable) -> Callable:
 @recording_command
 def reps(
     src: RecordingInput,
-    min_period_s: float = typer.Option(1.0, help="Shortest repetition period considered (s)."),
+    min_period_s: float = typer.Option(0.8, help="Shortest repetition period considered (s)."),
     max_period_s: float = typer.Option(10.0, help="Longest repetition period considered (s)."),
 ) -> None:
     """Count repetitions (periodic movement; pauses add none) and plot them."""

@@ -193,7 +193,14 @@ def _principal(x: np.ndarray) -> np.ndarray:
 def dominant_period(
     x: np.ndarray, rate_hz: float, min_period_s: float, max_period_s: float, near_best: float = 0.8
 ) -> float | None:
-    """The lag (s) of the highest autocorrelation peak between the two periods, or None if there is none."""
+    """The repetition period (s) of x from its autocorrelation, or None if it has no peak in range.
+
+    A peak at lag P between the two periods is a candidate when the movement repeats again at 2P (a positive
+    autocorrelation peak within 10 % of 2P, unless 2P lies beyond the signal) and repeats no better there
+    than at P (else P is half a period: a movement whose two halves look alike). The period is the first
+    candidate nearly as high (`near_best`) as the highest candidate; with no candidate, the same rule on
+    all peaks.
+    """
     x = np.asarray(x, dtype=float) - np.mean(x)
     n = len(x)
     lo, hi = int(min_period_s * rate_hz), min(int(max_period_s * rate_hz), n - 2)
@@ -204,22 +211,30 @@ def dominant_period(
     if ac[0] <= 0:
         return None
     ac = ac / ac[0]
-    peaks, _ = find_peaks(ac[: hi + 1])
-    peaks = peaks[peaks >= lo]
+    all_peaks, _ = find_peaks(ac)
+    peaks = all_peaks[(all_peaks >= lo) & (all_peaks <= hi)]
     if peaks.size == 0:
         return None
-    best = peaks[np.argmax(ac[peaks])]
-    # a multiple of the true period can win on a noisy signal: take the first peak nearly as high
-    for p in peaks:
-        if ac[p] >= near_best * ac[best]:
-            best = p
-            break
-    return best / rate_hz
+
+    def repeats(p: int) -> bool:
+        tol = max(1, p // 10)
+        if 2 * p + tol >= n:
+            return True
+        near = all_peaks[np.abs(all_peaks - 2 * p) <= tol]
+        return bool(near.size) and ac[near].max() <= ac[p]
+
+    candidates = np.array([p for p in peaks if repeats(p)], dtype=int)
+    if candidates.size == 0:
+        candidates = peaks
+    best = candidates[np.argmax(ac[candidates])]
+    # a multiple of the true period can win on a noisy signal: take the first candidate nearly as high
+    first = next((p for p in candidates if ac[p] >= near_best * ac[best]), best)
+    return first / rate_hz
 
 
 def count_reps(
     rec: ImuRecording,
-    min_period_s: float = 1.0,
+    min_period_s: float = 0.8,
     max_period_s: float = 10.0,
     band_hz: tuple[float, float] = (0.05, 2.0),
     min_prominence: float = 0.35,
