@@ -218,3 +218,39 @@ def test_predict_rejects_a_recording_without_gyro_for_a_gyro_model(run_cli, tmp_
     result = run_cli("imu", "predict", tmp_path / "m" / "model.joblib", path)
     assert result.code == 2
     assert "needs a gyroscope" in result.stderr
+
+
+def test_train_motion_features_with_mirroring_and_predict_with_side(run_cli, tmp_path):
+    data = tmp_path / "train.csv"
+    frame = pd.read_csv(_labelled_csv(data, n_people=3))
+    frame["side"] = np.where(frame["person"] == "p1", "left", "right")
+    frame.to_csv(data, index=False)
+    model_dir = tmp_path / "m"
+    args = ("--group-col", "person", "--recipe", "logistic", "--features", "motion", "--mirror-left")
+    result = run_cli("imu", "train", data, *args, "-o", model_dir, "--json")
+    assert result.code == 0, result.stderr
+    card = result.json()["card"]
+    assert card["feature_set"] == "motion" and card["mirror_left"] is True
+    assert result.json()["cross_validation"]["accuracy"] >= 0.95
+    one = frame[frame["recording_id"] == "p1-swing"].drop(columns=["recording_id", "person", "label", "side"])
+    one.to_csv(tmp_path / "one.csv", index=False)
+    model = model_dir / "model.joblib"
+    result = run_cli("imu", "predict", model, tmp_path / "one.csv", "-o", tmp_path / "p")
+    assert result.code == 2
+    assert "--side left|right" in result.stderr
+    result = run_cli("imu", "predict", model, tmp_path / "one.csv", "--side", "left", "-o", tmp_path / "p", "--json")
+    assert result.code == 0, result.stderr
+    assert result.json()["prediction"]["label"] == "swing"
+    result = run_cli("imu", "eval", model, data, "--group-col", "person", "-o", tmp_path / "ev", "--json")
+    assert result.code == 0, result.stderr
+    assert result.json()["evaluation"]["accuracy"] >= 0.95
+
+
+def test_train_rejects_unknown_features_and_mirroring_without_side(run_cli, tmp_path):
+    data = _labelled_csv(tmp_path / "train.csv", n_people=2)
+    result = run_cli("imu", "train", data, "--group-col", "person", "--features", "fancy", "-o", tmp_path / "m")
+    assert result.code == 2
+    assert "--features must be one of basic, motion" in result.stderr
+    result = run_cli("imu", "train", data, "--group-col", "person", "--mirror-left", "-o", tmp_path / "m")
+    assert result.code == 2
+    assert "needs the side (left/right) of every recording" in result.stderr

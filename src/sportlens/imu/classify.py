@@ -15,6 +15,7 @@ import numpy as np
 
 from sportlens.errors import ModelError
 from sportlens.imu.features import FEATURE_VERSION, feature_names, make_windows
+from sportlens.imu.mirror import to_right_side
 from sportlens.imu.readers import LabelledRecording
 from sportlens.imu.recording import ImuRecording
 from sportlens.models.registry import Registry
@@ -64,11 +65,20 @@ def window_set(
     rate_hz: float | None = None,
     use_gyro: bool = True,
     block_s: float | None = None,
+    feature_set: str = "basic",
+    mirror_left: bool = False,
 ) -> WindowSet:
     """Windows of labelled recordings. With `block_s`, the group of a window is its recording's time block
     (`recording_id#block`); windows that cross a block edge are dropped, so no two neighbours can sit on both
-    sides of a split."""
-    w = make_windows([d.recording for d in data], window_s, hop_s, rate_hz, use_gyro)
+    sides of a split. With `mirror_left`, recordings whose meta "side" is "left" are mirrored into the right
+    wrist's frame (`sportlens.imu.mirror`), so both arms share one set of classes."""
+    recs = [d.recording for d in data]
+    if mirror_left:
+        missing = [d.recording_id for d in data if d.meta.get("side") not in ("left", "right")]
+        if missing:
+            raise ModelError(f"mirroring needs the side (left/right) of every recording; none for {missing[0]!r}")
+        recs = [to_right_side(d.recording, d.meta["side"]) for d in data]
+    w = make_windows(recs, window_s, hop_s, rate_hz, use_gyro, feature_set)
     idx = w.recording_index
     y = np.array([data[i].label for i in idx], dtype=object)
     rids = np.array([data[i].recording_id for i in idx], dtype=object)
@@ -127,6 +137,67 @@ def cross_validate(
         "folds": folds,
         "classes": classes,
         "confusion": confusion_matrix(ws.y.astype(str), pred.astype(str), labels=classes).tolist(),
+    }
+
+
+def nested_cross_validate(sets: dict[float, WindowSet], recipes: list[str], seed: int = 0, on_fold=None) -> dict:
+    """Leave-one-group-out accuracy with the window length and recipe chosen inside each training fold.
+
+    `sets` holds the same recordings cut into windows of several lengths (key: window_s). For each test group,
+    every (window_s, recipe) pair is scored by leave-one-group-out on the training groups only (pooled window
+    accuracy); the best is refitted on all training groups and predicts the test group, so the test group
+    never takes part in a choice. Returns the pooled window accuracy (over the chosen windows), per-recording
+    majority accuracy, and per fold the choice and its inner score.
+    """
+    from sklearn.model_selection import LeaveOneGroupOut
+
+    any_set = next(iter(sets.values()))
+    groups = sorted(set(any_set.groups.astype(str)))
+    if len(groups) < 3:
+        raise ModelError("nested cross-validation needs at least 3 groups (people)")
+    hits, rec_hits, folds = [], [], []
+    for done, test_group in enumerate(groups, 1):
+        scores = {}
+        for window_s, ws in sets.items():
+            g = ws.groups.astype(str)
+            train = g != test_group
+            inner = list(LeaveOneGroupOut().split(ws.X[train], ws.y[train], g[train]))
+            for recipe in recipes:
+                right = 0
+                for a, b in inner:
+                    model = RECIPES.build(recipe, seed=seed)
+                    model.fit(ws.X[train][a], ws.y[train][a])
+                    right += int(np.sum(model.predict(ws.X[train][b]) == ws.y[train][b]))
+                scores[(window_s, recipe)] = right / int(train.sum())
+        window_s, recipe = max(scores, key=lambda k: (scores[k], -recipes.index(k[1]), k[0]))
+        ws = sets[window_s]
+        test = ws.groups.astype(str) == test_group
+        model = RECIPES.build(recipe, seed=seed)
+        model.fit(ws.X[~test], ws.y[~test])
+        pred = model.predict(ws.X[test])
+        hits.append(pred == ws.y[test])
+        for rid in sorted(set(ws.recording_ids[test])):
+            m = ws.recording_ids[test] == rid
+            labels, counts = np.unique(pred[m].astype(str), return_counts=True)
+            rec_hits.append(labels[np.argmax(counts)] == str(ws.y[test][m][0]))
+        folds.append(
+            {
+                "test_group": test_group,
+                "window_s": window_s,
+                "recipe": recipe,
+                "inner_accuracy": round(scores[(window_s, recipe)], 4),
+                "accuracy": float(np.mean(hits[-1])),
+            }
+        )
+        if on_fold is not None:
+            on_fold(done, len(groups))
+    return {
+        "split": "nested leave-one-group-out",
+        "accuracy": float(np.mean(np.concatenate(hits))),
+        "recording_accuracy": float(np.mean(rec_hits)),
+        "n_windows": int(sum(len(h) for h in hits)),
+        "n_groups": len(groups),
+        "folds": folds,
     }
 
 
@@ -203,18 +274,24 @@ def load_model(path: str | Path):
     return blob["model"], card
 
 
-def predict_recording(model, card: dict, rec: ImuRecording) -> dict:
-    """Per-window predictions for one recording, with the model's window, rate and channels, and the
-    majority label. Returns {"label", "windows": [{"start_s", "label", "confidence"}], "counts"}."""
+def predict_recording(model, card: dict, rec: ImuRecording, side: str | None = None) -> dict:
+    """Per-window predictions for one recording, with the model's window, rate, channels and features, and
+    the majority label; `side` ("left"/"right" wrist) is needed by a model trained with mirroring.
+    Returns {"label", "windows": [{"start_s", "label", "confidence"}], "counts"}."""
     use_gyro = bool(card["use_gyro"])
     if use_gyro and rec.gyro_rads is None:
         raise ModelError(f"the model needs a gyroscope and the recording {rec.name!r} has none")
-    w = make_windows([rec], card["window_s"], card["hop_s"], card["rate_hz"], use_gyro)
+    if card.get("mirror_left"):
+        if side not in ("left", "right"):
+            raise ModelError("the model mirrors left-wrist recordings: give the wrist with --side left|right")
+        rec = to_right_side(rec, side)
+    feature_set = card.get("feature_set", "basic")
+    w = make_windows([rec], card["window_s"], card["hop_s"], card["rate_hz"], use_gyro, feature_set)
     if len(w.X) == 0:
         raise ModelError(
             f"the recording {rec.name!r} is shorter than one {card['window_s']} s window (per gap-free piece)"
         )
-    expected = len(feature_names(use_gyro))
+    expected = len(feature_names(use_gyro, feature_set))
     if w.X.shape[1] != expected:
         raise ModelError(f"feature count {w.X.shape[1]} does not match the model's {expected}")
     proba = model.predict_proba(w.X)

@@ -272,17 +272,26 @@ def train(
     hop_s: float = typer.Option(2.0, help="Step between windows (s)."),
     block_s: float = typer.Option(None, help="Split by time blocks of this length instead of by person."),
     no_gyro: bool = typer.Option(False, "--no-gyro", help="Use the accelerometer only."),
+    features: str = typer.Option(
+        "basic", help="Feature set: basic (statistics, spectrum) or motion (+ movement plane, rotation axis)."
+    ),
+    mirror_left: bool = typer.Option(
+        False, "--mirror-left", help="Mirror left-wrist recordings into the right wrist's frame (needs a side)."
+    ),
     seed: int = typer.Option(0, help="Random seed."),
 ) -> None:
     """Cross-validate by person (or time block), then fit on all data and save model.joblib with its card."""
     from sportlens.imu.classify import RECIPES, cross_validate, fit, make_card, save_model, window_set
+    from sportlens.imu.features import FEATURE_SETS
 
     RECIPES.get(recipe)  # unknown names fail before any work
+    if features not in FEATURE_SETS:
+        raise DataFormatError(f"--features must be one of {', '.join(FEATURE_SETS)}, got {features!r}")
     t0 = time.perf_counter()
     items, name = _labelled(data, dataset, label_col, group_col, rate_hz)
     use_gyro = not no_gyro and all(d.recording.gyro_rads is not None for d in items)
     rate = rate_hz or float(sorted(d.recording.rate_hz for d in items)[len(items) // 2])
-    ws = window_set(items, window_s, hop_s, rate, use_gyro, block_s)
+    ws = window_set(items, window_s, hop_s, rate, use_gyro, block_s, features, mirror_left)
     if len(set(ws.y)) < 2:
         raise DataFormatError("training needs at least 2 labels", data)
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -302,6 +311,8 @@ def train(
         hop_s=hop_s,
         rate_hz=rate,
         use_gyro=use_gyro,
+        feature_set=features,
+        mirror_left=mirror_left,
         classes=sorted(set(ws.y.astype(str))),
         split=f"time blocks of {block_s:g} s" if block_s else "by group (person)",
         n_windows=int(len(ws.y)),
@@ -340,7 +351,15 @@ def evaluate(
 
     model, card = load_model(model_path)
     items, _ = _labelled(data, dataset, label_col, group_col, card["rate_hz"])
-    ws = window_set(items, card["window_s"], card["hop_s"], card["rate_hz"], card["use_gyro"])
+    ws = window_set(
+        items,
+        card["window_s"],
+        card["hop_s"],
+        card["rate_hz"],
+        card["use_gyro"],
+        feature_set=card.get("feature_set", "basic"),
+        mirror_left=card.get("mirror_left", False),
+    )
     if len(ws.y) == 0:
         raise DataFormatError("no complete window in the data", data)
     pred = model.predict(ws.X).astype(str)
@@ -367,6 +386,7 @@ def evaluate(
 def predict(
     src: RecordingInput,
     model_path: Path = typer.Argument(..., metavar="MODEL", help="model.joblib from `sportlens imu train`."),
+    side: str = typer.Option(None, "--side", help="Wrist the sensor was worn on (left/right), for mirrored models."),
 ) -> None:
     """Label each window of a recording with a saved model, plus the majority label."""
     import pandas as pd
@@ -376,7 +396,7 @@ def predict(
 
     model, card = load_model(model_path)
     rec = src.read()
-    result = predict_recording(model, card, rec)
+    result = predict_recording(model, card, rec, side)
     payload = src.payload("predict", rec)
     payload.update({"model": str(model_path), "prediction": result})
     payload["outputs"]["csv"] = str(write_csv(src.out_dir / "windows.csv", pd.DataFrame(result["windows"])))

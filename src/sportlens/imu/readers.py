@@ -346,7 +346,8 @@ def guess_dataset(root: str | Path) -> str | None:
 def load_labelled_csv(
     path: str | Path, label_col: str = "label", group_col: str | None = None, rate_hz: float | None = None
 ) -> list[LabelledRecording]:
-    """A generic long CSV: recording_id, a label column, optional group column, time and acc/gyro columns."""
+    """A generic long CSV: recording_id, a label column, optional group column (and `side`, left/right, for
+    mirroring), time and acc/gyro columns."""
     path = Path(path)
     frame = _open_csv(path)
     needed = ["recording_id", label_col] + ([group_col] if group_col else [])
@@ -358,5 +359,6 @@ def load_labelled_csv(
         rec = read_csv(path, frame=frame, recording=rid, rate_hz=rate_hz)
         part = frame[frame["recording_id"].astype(str) == rid].iloc[0]
         group = str(part[group_col]) if group_col else rid
-        out.append(LabelledRecording(rec, str(part[label_col]), group, rid))
+        meta = {"side": str(part["side"])} if "side" in frame.columns else {}
+        out.append(LabelledRecording(rec, str(part[label_col]), group, rid, meta))
     return out
