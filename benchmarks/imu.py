@@ -1,6 +1,6 @@
 """IMU benchmarks on the shared sets (../shared/data/imu): repetitions, jumps, strokes, classification.
 
-    .venv/bin/python benchmarks/imu.py [--only spar,tennis,barbell,cmj,running] [--record]
+    .venv/bin/python benchmarks/imu.py [--only spar,tennis,barbell,cmj,running] [--nested] [--record]
 
 Prints every figure; with --record appends dated rows to the `## IMU and physics` section of BENCHMARKS.md.
 scikit-learn runs with n_jobs=1 (the machine is shared). Splits are always by person where people are known
@@ -12,14 +12,13 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_record import append_row, machine, shared_path, today  # noqa: E402
-from sportlens.imu.classify import cross_validate, window_set  # noqa: E402
+from sportlens.imu.classify import cross_validate, nested_cross_validate, window_set  # noqa: E402
 from sportlens.imu.events import count_reps, detect_jumps, detect_steps, detect_strokes  # noqa: E402
 from sportlens.imu.readers import load_dataset  # noqa: E402
 from sportlens.imu.recording import STANDARD_GRAVITY, ImuRecording  # noqa: E402
@@ -36,18 +35,11 @@ def _cv_line(name: str, cv: dict) -> str:
     )
 
 
-def mirror_left(items):
-    """SPAR left-arm recordings with the accelerometer negated (gyro kept): a point reflection of the frame
-    so left- and right-arm movements line up (see BENCHMARKS.md for how this variant was chosen)."""
-    out = []
-    for x in items:
-        if x.meta.get("side") == "left":
-            x = replace(x, recording=x.recording.replace(acc_mps2=-x.recording.acc_mps2))
-        out.append(x)
-    return out
+NESTED_WINDOWS_S = (4.0, 6.0, 8.0)
+NESTED_RECIPES = ("forest", "extra-trees", "logistic")
 
 
-def bench_spar(recipe: str) -> list[tuple[str, str]]:
+def bench_spar(recipe: str, nested: bool = False) -> list[tuple[str, str]]:
     items = load_dataset("spar", shared_path("imu/spar"))
     t0 = time.perf_counter()
     errors = np.array([count_reps(x.recording).count - 20 for x in items])
@@ -64,22 +56,45 @@ def bench_spar(recipe: str) -> list[tuple[str, str]]:
     print("    MAE by exercise: " + ", ".join(f"{k} {v:.2f}" for k, v in by_ex.items()))
     rows = [
         (
-            "SPAR rep count (112 recordings x 20 reps, protocol value)",
+            "SPAR rep count (112 recordings x 20 reps, protocol value; shortest period 0.8 s, double-lag check)",
             f"MAE {mae:.2f} reps; exact {np.mean(errors == 0):.0%}, within +-1 {np.mean(np.abs(errors) <= 1):.0%}; "
             f"worst {errors.min():+d}/{errors.max():+d}; by exercise "
             + ", ".join(f"{k} {v:.2f}" for k, v in by_ex.items()),
         )
     ]
-    for name, data in (("raw axes", items), ("left arm mirrored", mirror_left(items))):
+    # the variants: the earlier raw-axis figure, then the motion features with the left wrist mirrored by the
+    # watch geometry (sportlens.imu.mirror), both fixed before looking at any test subject (6 s windows, forest)
+    variants = (("raw axes, basic features", "basic", False), ("left wrist mirrored, motion features", "motion", True))
+    for name, features, mirror in variants:
         t0 = time.perf_counter()
-        ws = window_set(data, 6.0, 3.0)
+        ws = window_set(items, 6.0, 3.0, feature_set=features, mirror_left=mirror)
         cv = cross_validate(ws, recipe)
         print(_cv_line(f"SPAR exercise ({name}, {recipe}, 6 s windows)", cv) + f"; {time.perf_counter() - t0:.1f} s")
+        print("    classes", cv["classes"], "confusion", cv["confusion"])
         rows.append(
             (
                 f"SPAR exercise, 7 classes, leave-one-subject-out (8 subjects), {name}",
                 f"window acc {cv['accuracy']:.3f} (balanced {cv['balanced_accuracy']:.3f}), per-recording "
                 f"{cv['recording_accuracy']:.3f}; {cv['n_windows']} windows of 6 s, {recipe}",
+            )
+        )
+    if nested:
+        t0 = time.perf_counter()
+        sets = {w: window_set(items, w, w / 2, feature_set="motion", mirror_left=True) for w in NESTED_WINDOWS_S}
+        res = nested_cross_validate(sets, list(NESTED_RECIPES))
+        choices = ", ".join(f"S{f['test_group']} {f['window_s']:g} s {f['recipe']}" for f in res["folds"])
+        print(
+            f"SPAR exercise, nested LOSO (window {NESTED_WINDOWS_S} s x {NESTED_RECIPES} chosen on the 7 training "
+            f"subjects): window accuracy {res['accuracy']:.3f}, per-recording {res['recording_accuracy']:.3f}; "
+            f"{time.perf_counter() - t0:.0f} s\n    choices: {choices}\n    folds: "
+            + ", ".join(f"S{f['test_group']} {f['accuracy']:.2f}" for f in res["folds"])
+        )
+        rows.append(
+            (
+                "SPAR exercise, nested leave-one-subject-out: window length (4/6/8 s) and recipe (forest/extra-trees/"
+                "logistic) chosen by LOSO on the 7 training subjects, motion features, left mirrored",
+                f"window acc {res['accuracy']:.3f} (pooled over the chosen windows), per-recording "
+                f"{res['recording_accuracy']:.3f}; choices {choices}",
             )
         )
     return rows
@@ -251,13 +266,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", default=",".join(BENCHES), help="comma-separated: " + ", ".join(BENCHES))
     parser.add_argument("--recipe", default="forest", help="classifier recipe (forest, extra-trees, logistic)")
+    parser.add_argument("--nested", action="store_true", help="SPAR: also the nested selection (minutes)")
     parser.add_argument("--record", action="store_true", help="append the rows to BENCHMARKS.md")
     args = parser.parse_args()
     rows = []
     for name in args.only.split(","):
         t0 = time.perf_counter()
         bench = BENCHES[name]
-        rows += bench() if name == "cmj" else bench(args.recipe)
+        if name == "cmj":
+            rows += bench()
+        elif name == "spar":
+            rows += bench(args.recipe, args.nested)
+        else:
+            rows += bench(args.recipe)
         print(f"[{name}: {time.perf_counter() - t0:.1f} s]\n", flush=True)
     if args.record:
         header = "| date | machine | measurement | result |"
