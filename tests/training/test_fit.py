@@ -132,3 +132,19 @@ def test_resume_after_interruption_reproduces_the_uninterrupted_run(tmp_path, di
     finished = again.run(config, tmp_path / "broken", resume=True)
     assert finished.epochs_run == 6 and again.saved == []
     assert math.isclose(finished.best_metrics["accuracy"], result.best_metrics["accuracy"])
+
+
+def test_batch_norm_recalibration_gives_the_plain_average_of_batch_statistics():
+    from sportlens.training.fit import recalibrate_batch_norm
+
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Conv2d(1, 2, 1, bias=False), nn.BatchNorm2d(2))
+    batches = [(torch.randn(4, 1, 3, 3) * (k + 1) + k, torch.zeros(4)) for k in range(3)]
+    recalibrate_batch_norm(model, iter(batches), n_batches=2, device=torch.device("cpu"), channels_last=False)
+    with torch.no_grad():
+        outs = [model[0](x) for x, _ in batches[:2]]
+    means = torch.stack([o.mean(dim=(0, 2, 3)) for o in outs]).mean(0)
+    variances = torch.stack([o.var(dim=(0, 2, 3), unbiased=True) for o in outs]).mean(0)
+    assert torch.allclose(model[1].running_mean, means, atol=1e-5)
+    assert torch.allclose(model[1].running_var, variances, atol=1e-5)
+    assert model[1].momentum == 0.1 and model.training

@@ -70,6 +70,12 @@ def _torchvision(
         model = factory(weights=None)
         if weights == "imagenet":
             model.load_state_dict(_imagenet_state(name, weights_enum))
+        else:
+            # MobileNetV3 ships batch-norm momentum 0.01, tuned for long ImageNet runs: from scratch in a few
+            # hundred steps the running statistics lag the weights and evaluation sits at chance level
+            for module in model.modules():
+                if isinstance(module, nn.BatchNorm2d):
+                    module.momentum = 0.1
         replace_head(model, num_classes)
         return Classifier(model, split_groups(model))
 

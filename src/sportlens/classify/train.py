@@ -188,6 +188,7 @@ def train_classifier(
         seed=options.seed,
         amp=options.amp,
         budget_clock=options.budget_clock,
+        bn_recalibration_batches=recipe.bn_recalibration_batches,
     )
     pixels = image_set.pixels
     augment = recipe.augment()

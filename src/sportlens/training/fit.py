@@ -49,6 +49,8 @@ class FitConfig:
 
     budget_clock "wall" measures the budget in wall-clock seconds; "cpu" in this process's CPU seconds divided
     by torch's thread count, i.e. seconds of a machine with those cores to itself (fair on a shared machine).
+    bn_recalibration_batches > 0 recomputes batch-norm running statistics over that many training batches
+    before each validation ("precise BN"): in short runs the running averages lag the weights.
     """
 
     phases: tuple[Phase, ...]
@@ -67,6 +69,7 @@ class FitConfig:
     channels_last: bool = True
     monitor: str = "accuracy"
     budget_clock: str = "wall"
+    bn_recalibration_batches: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -168,6 +171,31 @@ def _mix(
     else:
         x = lam * x + (1 - lam) * x[perm]
     return x, y, y[perm], lam
+
+
+@torch.no_grad()
+def recalibrate_batch_norm(model: nn.Module, batches: Iterable[tuple[torch.Tensor, torch.Tensor]], n_batches: int,
+                           device: torch.device, channels_last: bool = True) -> None:
+    """Replace batch-norm running statistics by their plain average over `n_batches` batches (train mode)."""
+    norms = [m for m in model.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
+    if not norms:
+        return
+    momenta = [m.momentum for m in norms]
+    for m in norms:
+        m.reset_running_stats()
+        m.momentum = None  # cumulative average
+    was_training = model.training
+    model.train()
+    for k, (x, _) in enumerate(batches):
+        if k >= n_batches:
+            break
+        x = x.to(device)
+        if channels_last and x.ndim == 4:
+            x = x.contiguous(memory_format=torch.channels_last)
+        model(x)
+    for m, momentum in zip(norms, momenta, strict=True):
+        m.momentum = momentum
+    model.train(was_training)
 
 
 def _score(metrics: dict[str, float], monitor: str) -> tuple[float, float]:
@@ -287,6 +315,10 @@ def fit(
                         out_of_time = True
                         break
                 bars.remove_task(batch_bar)
+                if config.bn_recalibration_batches:
+                    calib_gen = torch.Generator().manual_seed(config.seed * 7_919 + global_epoch)
+                    recalibrate_batch_norm(model, train_batches(global_epoch, calib_gen),
+                                           config.bn_recalibration_batches, device, config.channels_last)
                 model.eval()
                 with torch.no_grad():
                     metrics = {k: float(v) for k, v in validate(model).items()}
