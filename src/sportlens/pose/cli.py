@@ -24,8 +24,8 @@ def command(
     fps: float = typer.Option(None, help="Frame rate of an image folder (default 30); videos carry their own."),
     no_video: bool = typer.Option(False, "--no-video", help="Skip annotated.mp4 (faster)."),
     pose_max_side: int = typer.Option(640, help="Shrink frames to this longer side for pose estimation."),
-    workers: int = typer.Option(1, min=1, help="Track this many segments of a long video (>= 20 s) in parallel; "
-                                "each segment starts tracking afresh."),
+    workers: int = typer.Option(2, min=1, help="Track this many segments of a video (each >= 150 frames) in "
+                                "parallel threads; each segment starts tracking afresh. 1 = one tracker."),
     as_json: bool = typer.Option(False, "--json", help="Print summary.json on stdout."),
 ) -> None:
     if min_visibility < 0 or min_visibility > 1:

@@ -36,8 +36,8 @@ class PoseOptions:
     filter_order: int = 4
     pose_max_side: int | None = 640  # frames are shrunk to this for BlazePose (it works at 256 px inside)
     fps: float | None = None  # frame rate of an image folder (videos carry their own)
-    workers: int = 1  # segments of a long video tracked in parallel threads (1 = one tracker, frame by frame)
-    min_segment_frames: int = 600  # a video is split only into segments at least this long (20 s at 30 fps)
+    workers: int = 2  # segments of a video tracked in parallel threads (1 = one tracker, frame by frame)
+    min_segment_frames: int = 150  # a video is split only into segments at least this long (5 s at 30 fps)
     annotated_video: bool = True
     plot: bool = True
     formats: tuple[str, ...] = field(default=("csv", "coco", "openpose", "trc", "mot"))
