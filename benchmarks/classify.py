@@ -22,6 +22,7 @@ import torch
 
 from sportlens.classify.data import scan_images
 from sportlens.classify.metrics import classification_metrics
+from sportlens.classify.recipes import recipe_for
 from sportlens.classify.train import TrainOptions, train_classifier
 from sportlens.io.atomic import write_json, write_text
 
@@ -87,7 +88,8 @@ def run_sports16(recipes: list[tuple[str, float]], out: Path, command: str) -> l
               f"{training['train_minutes']:.1f} min training, {training['epochs_run']} epochs "
               f"(wall {(time.time() - t0) / 60:.1f} min)", flush=True)
         rows.append(
-            f"| {today()} | sports16 test (328) | {model}, 128 px, {budget:g} min budget | {test['accuracy']:.3f} "
+            f"| {today()} | sports16 test (328) | {model}, {recipe_for(model).image_size} px, {budget:g} min budget "
+            f"| {test['accuracy']:.3f} "
             f"| {test['macro_f1']:.3f} | {training['train_minutes']:.1f} / {training['wall_minutes']:.1f} "
             f"| {training['epochs_run']} "
             f"(best {training['best_epoch']}) | {machine()} | `{command}` |"
@@ -128,7 +130,7 @@ def run_yoga8(model: str, budget: float, folds: list[int], out: Path, command: s
           f"{np.std(fold_acc):.3f}), macro F1 {metrics['macro_f1']:.3f}; recall: {recalls}", flush=True)
     return [
         f"| {today()} | yoga8 CV, {len(folds)} of 5 folds ({metrics['n_images']}) "
-        f"| {model}, 128 px, {budget:g} min per fold "
+        f"| {model}, {recipe_for(model).image_size} px, {budget:g} min per fold "
         f"| {metrics['accuracy']:.3f} ({np.mean(fold_acc):.3f} ± {np.std(fold_acc):.3f}) | {metrics['macro_f1']:.3f} "
         f"| {minutes:.1f} / {wall:.1f} (all folds) | - | {machine()} | `{command}` |"
     ]
