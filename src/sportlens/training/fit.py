@@ -19,7 +19,7 @@ from rich.console import Console
 from torch import nn
 
 from sportlens.io.atomic import atomic_path
-from sportlens.training.progress import training_progress
+from sportlens.progress import progress_bar
 
 Batches = Callable[[int, torch.Generator], Iterable[tuple[torch.Tensor, torch.Tensor]]]
 Validate = Callable[[nn.Module], dict[str, float]]
@@ -261,7 +261,7 @@ def fit(
     t0 = clock() - elapsed_before
     global_epoch = sum(p.epochs for p in config.phases[:start_phase]) + start_epoch
     total_epochs = sum(p.epochs for p in config.phases)
-    with training_progress(console, progress) as bars:
+    with progress_bar("items", disable=not progress, console=console) as bars:
         epoch_bar = bars.add_task("epochs", total=total_epochs, completed=global_epoch, unit="epochs")
         for phase_index in range(start_phase, len(config.phases)):
             phase = config.phases[phase_index]
