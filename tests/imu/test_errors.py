@@ -100,3 +100,19 @@ def test_cli_predict_on_a_recording_shorter_than_a_window(run_cli, tmp_path):
     )
     assert result.code == 0
     assert result.json()["evaluation"]["accuracy"] == pytest.approx(1.0)
+
+
+def test_output_folder_with_foreign_files_is_refused(tmp_path, run_cli):
+    import numpy as np
+
+    t = np.arange(200) / 50
+    csv = tmp_path / "rec.csv"
+    rows = ["t_s,acc_x_ms2,acc_y_ms2,acc_z_ms2"] + [f"{x:.3f},0,0,9.81" for x in t]
+    csv.write_text("\n".join(rows) + "\n")
+    out = tmp_path / "mine"
+    out.mkdir()
+    (out / "notes.txt").write_text("keep me")
+    result = run_cli("imu", "steps", csv, "-o", out)
+    assert result.code == 2
+    assert "not empty and was not written by sportlens" in result.stderr
+    assert [p.name for p in out.iterdir()] == ["notes.txt"]

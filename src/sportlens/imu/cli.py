@@ -74,11 +74,15 @@ class RecordingInput:
     gyro_unit: str | None
 
     def read(self):
+        """Read the CSV, then check the output folder (never the input's, never one with foreign files)."""
         from sportlens.imu.readers import read_csv
+        from sportlens.io.output_dir import prepare_output_dir
 
-        return read_csv(
+        recording = read_csv(
             self.file, recording=self.recording, rate_hz=self.rate_hz, acc_unit=self.acc_unit, gyro_unit=self.gyro_unit
         )
+        prepare_output_dir(self.out_dir, self.file)
+        return recording
 
     @property
     def out_dir(self) -> Path:
