@@ -34,3 +34,14 @@ def run_cli(capsys):
         return CliResult(code, out.out, out.err)
 
     return call
+
+
+@pytest.fixture(scope="module")
+def one_torch_thread():
+    """Tiny models train faster on one thread, and a shared 2-core machine runs other jobs; restored after."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)

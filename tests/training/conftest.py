@@ -6,11 +6,6 @@ import pytest
 
 
 @pytest.fixture(autouse=True, scope="module")
-def one_torch_thread():
-    """Tiny models train faster on one thread, and the shared 2-core machine runs other jobs; restored after."""
-    import torch
-
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
+def _one_thread(one_torch_thread):
+    """Every test here trains on one torch thread (fixture in tests/conftest.py)."""
     yield
-    torch.set_num_threads(before)
