@@ -37,3 +37,30 @@ def test_atomic_path_keeps_existing_target_on_error(tmp_path):
 def test_write_json_nan_becomes_null(tmp_path):
     path = write_json(tmp_path / "s.json", {"a": math.nan, "b": [1.5, float("inf")]})
     assert json.loads(path.read_text()) == {"a": None, "b": [1.5, None]}
+
+
+def test_json_text_is_strict_json():
+    from pathlib import Path
+
+    import numpy as np
+
+    from sportlens.io.atomic import json_text
+
+    text = json_text({"a": np.float64("nan"), "b": np.int64(3), "c": Path("x/y"), "d": [np.float32(1.5)]})
+    assert json.loads(text) == {"a": None, "b": 3, "c": "x/y", "d": [1.5]}
+    assert "NaN" not in text
+
+
+def test_save_figure_writes_a_png_atomically(tmp_path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from sportlens.io.atomic import save_figure
+
+    fig, ax = plt.subplots()
+    ax.plot([0, 1], [1, 0])
+    path = save_figure(fig, tmp_path / "p.png", dpi=50)
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["p.png"]

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
+
+from sportlens.io.atomic import print_json
 
 app = typer.Typer(
     help="Image classification of sport scenes and poses: train, evaluate, review mistakes, clean, predict, export.",
@@ -39,7 +40,7 @@ def command_text(ctx: typer.Context) -> str:
 
 def _emit(obj: dict[str, Any], as_json: bool) -> None:
     if as_json:
-        print(json.dumps(obj, default=str))
+        print_json(obj)
 
 
 @app.command()

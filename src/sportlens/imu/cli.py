@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import inspect
-import json
 import shlex
 import sys
 import time
@@ -44,9 +43,9 @@ def _finish(payload: dict, out_dir: Path, as_json: bool, lines: list[str]) -> No
         console.print(line, highlight=False, soft_wrap=True)
     console.print(f"outputs in [bold]{out_dir}[/]", highlight=False)
     if as_json:
-        from sportlens.io.atomic import _nan_to_none
+        from sportlens.io.atomic import print_json
 
-        sys.stdout.write(json.dumps(_nan_to_none(payload), allow_nan=False) + "\n")
+        print_json(payload)
 
 
 def _recording_options(

@@ -8,7 +8,7 @@ import numpy as np
 
 from sportlens.imu.events import Jump, Reps, Steps, Stroke
 from sportlens.imu.recording import ImuRecording
-from sportlens.io.atomic import atomic_path
+from sportlens.io.atomic import save_figure
 
 
 def _figure(title: str, rows: int = 1):
@@ -23,13 +23,8 @@ def _figure(title: str, rows: int = 1):
 
 
 def _save(fig, target: Path) -> Path:
-    import matplotlib.pyplot as plt
-
     fig.tight_layout()
-    with atomic_path(target) as tmp:
-        fig.savefig(tmp, dpi=90, format="png")
-    plt.close(fig)
-    return target
+    return save_figure(fig, target, dpi=90)
 
 
 def _shade_gaps(ax, rec: ImuRecording) -> None:

@@ -36,9 +36,29 @@ def write_text(target: str | Path, text: str) -> Path:
     return Path(target)
 
 
+def json_text(obj: Any, indent: int | None = None) -> str:
+    """Strict JSON (NaN and infinities become null; numpy scalars, paths and dates become plain values)."""
+    return json.dumps(_nan_to_none(obj), indent=indent, allow_nan=False, default=str)
+
+
+def print_json(obj: Any) -> None:
+    """The one JSON object a command prints on stdout for --json."""
+    print(json_text(obj), flush=True)
+
+
 def write_json(target: str | Path, obj: Any, indent: int | None = 2) -> Path:
     """Write a JSON document atomically; NaN is written as null."""
-    return write_text(target, json.dumps(_nan_to_none(obj), indent=indent, allow_nan=False) + "\n")
+    return write_text(target, json_text(obj, indent) + "\n")
+
+
+def save_figure(fig, target: str | Path, dpi: int = 90, tight: bool = False) -> Path:
+    """Save a matplotlib figure as PNG atomically and close it; tight trims the margins (bbox 'tight')."""
+    import matplotlib.pyplot as plt
+
+    with atomic_path(target) as tmp:
+        fig.savefig(tmp, dpi=dpi, format="png", bbox_inches="tight" if tight else None)
+    plt.close(fig)
+    return Path(target)
 
 
 def write_csv(target: str | Path, frame) -> Path:

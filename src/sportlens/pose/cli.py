@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import typer
 
 from sportlens.errors import UserError
+from sportlens.io.atomic import print_json
 from sportlens.pose.pipeline import PoseOptions, run_pose
 from sportlens.progress import stderr_console
 
@@ -43,7 +43,7 @@ def command(
     )
     summary = run_pose(source, out, options)
     if as_json:
-        print(json.dumps(summary))
+        print_json(summary)
     skipped = summary["skipped_frames"]
     if skipped:
         first = skipped[0]

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sportlens.io.atomic import atomic_path
+from sportlens.io.atomic import save_figure
 from sportlens.pose.angles import ANGLES
 from sportlens.pose.keypoints import SKELETON_EDGES
 from sportlens.pose.sequence import PoseSequence
@@ -69,7 +69,4 @@ def plot_angles(angles: pd.DataFrame, target: Path, title: str = "") -> Path:
     if title:
         fig.suptitle(f"Joint angles — {title}", fontsize=11)
     fig.subplots_adjust(left=0.08, right=0.98, top=0.95, bottom=0.05, hspace=0.35)  # tight_layout costs ~1 s
-    with atomic_path(target) as tmp:
-        fig.savefig(tmp, dpi=80, format="png")
-    plt.close(fig)
-    return target
+    return save_figure(fig, target, dpi=80)
