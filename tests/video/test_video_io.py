@@ -80,17 +80,27 @@ def test_missing_file_and_empty_folder(tmp_path):
         probe_video(tmp_path)
 
 
-def test_truncated_video_decodes_what_is_there(tmp_path):
+def test_truncated_video_decodes_what_is_there_and_reports_the_rest(tmp_path):
     path = _write_clip(tmp_path / "c.mp4", n=60)
+    assert path.read_bytes()[:64].find(b"moov") > 0  # faststart: the index is at the front
     data = path.read_bytes()
     cut = tmp_path / "cut.mp4"
-    cut.write_bytes(data[: len(data) // 2])
-    try:
-        frames = list(decode_frames(cut))
-    except VideoError as exc:  # an mp4 cut before its index cannot be opened: that must be a clear error
-        assert str(cut) in str(exc)
-    else:
-        assert 0 < len(frames) < 60
+    cut.write_bytes(data[: int(len(data) * 0.8)])  # the index survives, the last frames do not
+    skipped = []
+    frames = list(decode_frames(cut, on_skip=lambda i, why: skipped.append((i, why))))
+    assert 0 < len(frames) < 60
+    assert [f.index for f in frames] == list(range(len(frames)))
+    assert [i for i, _ in skipped] == list(range(len(frames), 60))
+    assert skipped[0][1] == "stream ended early (file truncated or corrupt)"
+
+
+def test_video_cut_before_its_index_is_a_clear_error(tmp_path):
+    path = _write_clip(tmp_path / "c.mp4", n=10)
+    cut = tmp_path / "cut.mp4"
+    cut.write_bytes(path.read_bytes()[:20])
+    with pytest.raises(VideoError, match="not a readable video") as err:
+        list(decode_frames(cut))
+    assert str(cut) in str(err.value)
 
 
 def _mjpeg_mkv(path, n=40, drop=()):

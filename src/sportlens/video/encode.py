@@ -31,12 +31,13 @@ class VideoWriter:
         import av
 
         tmp = self._stack.enter_context(atomic_path(self.target, suffix=".mp4"))
-        self._container = av.open(str(tmp), mode="w", format="mp4")
+        # the index goes to the front (faststart), so players can start before the whole file is read
+        self._container = av.open(str(tmp), mode="w", format="mp4", options={"movflags": "+faststart"})
         rate = Fraction(self.fps).limit_denominator(100_000)
         stream = self._container.add_stream("libx264", rate=rate)
         stream.width, stream.height = self.width, self.height
         stream.pix_fmt = "yuv420p"
-        stream.options = {"crf": str(self.crf), "preset": self.preset, "movflags": "+faststart"}
+        stream.options = {"crf": str(self.crf), "preset": self.preset}
         stream.codec_context.thread_type = "AUTO"
         self._stream = stream
         return self
