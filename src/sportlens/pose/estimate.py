@@ -76,10 +76,7 @@ class BlazePoseEstimator:
         import mediapipe as mp
 
         self.model = model
-        self._pose = self._make(mp, static_image, min_detection, min_tracking)
-
-    def _make(self, mp, static_image: bool, min_detection: float, min_tracking: float):
-        return mp.solutions.pose.Pose(
+        self._pose = mp.solutions.pose.Pose(
             static_image_mode=static_image,
             model_complexity=MODEL_COMPLEXITY[self.model],
             smooth_landmarks=False,  # we filter afterwards with zero lag; its causal smoother lags
