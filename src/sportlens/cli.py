@@ -9,6 +9,7 @@ from rich.console import Console
 
 from sportlens import __version__
 from sportlens.errors import UserError
+from sportlens.events import Cancelled
 
 app = typer.Typer(
     name="sportlens",
@@ -65,10 +66,16 @@ def _register_tasks() -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the CLI, turning UserError into one line on stderr and exit code 2."""
+    from sportlens.summary import set_argv
+
     _register_tasks()
-    debug = "--debug" in (argv if argv is not None else sys.argv[1:])
+    args = list(argv if argv is not None else sys.argv[1:])
+    set_argv(args)
+    debug = "--debug" in args
     try:
-        app(args=argv, standalone_mode=False)
+        code = app(args=args, standalone_mode=False)
+        if code == 130:  # typer turns Ctrl-C into a return value of 130
+            raise KeyboardInterrupt
     except UserError as exc:
         if debug:
             raise
@@ -76,8 +83,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except typer.Exit as exc:
         return exc.exit_code
-    except typer.Abort:
-        stderr.print("[red]aborted[/]")
+    except (typer.Abort, KeyboardInterrupt, Cancelled):
+        stderr.print("[red]interrupted[/]: stopped; an output folder being written is left without summary.json "
+                     "(marked incomplete): rerun the command to redo it", highlight=False, soft_wrap=True)
         return 130
     except typer.TyperException as exc:  # usage errors (unknown command, bad option)
         exc.show()

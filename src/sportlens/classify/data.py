@@ -19,10 +19,10 @@ import pandas as pd
 import torch
 from PIL import Image, UnidentifiedImageError
 
+from sportlens.constants import IMAGE_SUFFIXES
 from sportlens.errors import DataFormatError, InputFileError
 from sportlens.training.splits import stratified_split
 
-IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp", ".tif", ".tiff"})
 SPLIT_FOLDERS = {"train": "train", "valid": "val", "val": "val", "validation": "val", "test": "test"}
 SPLITS = ("train", "val", "test")
 MIN_IMAGES_PER_CLASS = 5

@@ -159,9 +159,9 @@ def jumps(
     takeoff: str = typer.Option("free-fall", help="Take-off at the free-fall crossing, or '1g' (end of push-off)."),
 ) -> None:
     """Find jumps (take-off, landing, flight time, height = g T^2 / 8) and plot them."""
+    from sportlens.constants import STANDARD_GRAVITY
     from sportlens.imu.events import detect_jumps
     from sportlens.imu.plots import plot_jumps
-    from sportlens.imu.recording import STANDARD_GRAVITY
 
     if takeoff not in ("free-fall", "1g"):
         raise DataFormatError(f"--takeoff must be 'free-fall' or '1g', got {takeoff!r}")

@@ -11,26 +11,12 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 from scipy.integrate import trapezoid
 from scipy.ndimage import median_filter
-from scipy.signal import butter, find_peaks, sosfiltfilt
+from scipy.signal import find_peaks
 
+from sportlens.constants import STANDARD_GRAVITY
 from sportlens.errors import DataFormatError
-from sportlens.imu.recording import STANDARD_GRAVITY, ImuRecording
-
-
-def _filter(x: np.ndarray, rate_hz: float, low_hz: float | None, high_hz: float | None, order: int = 2):
-    """Zero-phase Butterworth band/low/high-pass along axis 0; cut-offs above Nyquist are dropped."""
-    nyq = rate_hz / 2
-    high_hz = None if high_hz is None or high_hz >= 0.95 * nyq else high_hz
-    if low_hz and high_hz:
-        sos = butter(order, [low_hz, high_hz], btype="bandpass", fs=rate_hz, output="sos")
-    elif low_hz:
-        sos = butter(order, low_hz, btype="highpass", fs=rate_hz, output="sos")
-    elif high_hz:
-        sos = butter(order, high_hz, btype="lowpass", fs=rate_hz, output="sos")
-    else:
-        return np.asarray(x, dtype=float)
-    padlen = min(3 * (2 * len(sos) + 1), len(x) - 1)
-    return sosfiltfilt(sos, x, axis=0, padlen=padlen)
+from sportlens.imu.recording import ImuRecording
+from sportlens.signals import dominant_period, zero_lag_filter
 
 
 def _crossing(t: np.ndarray, y: np.ndarray, i: int, level: float) -> float:
@@ -190,48 +176,6 @@ def _principal(x: np.ndarray) -> np.ndarray:
     return z @ vt[0]
 
 
-def dominant_period(
-    x: np.ndarray, rate_hz: float, min_period_s: float, max_period_s: float, near_best: float = 0.8
-) -> float | None:
-    """The repetition period (s) of x from its autocorrelation, or None if it has no peak in range.
-
-    A peak at lag P between the two periods is a candidate when the movement repeats again at 2P (a positive
-    autocorrelation peak within 10 % of 2P, unless 2P lies beyond the signal) and repeats no better there
-    than at P (else P is half a period: a movement whose two halves look alike). The period is the first
-    candidate nearly as high (`near_best`) as the highest candidate; with no candidate, the same rule on
-    all peaks.
-    """
-    x = np.asarray(x, dtype=float) - np.mean(x)
-    n = len(x)
-    lo, hi = int(min_period_s * rate_hz), min(int(max_period_s * rate_hz), n - 2)
-    if hi <= lo + 1:
-        return None
-    spec = np.fft.rfft(x, 2 * n)
-    ac = np.fft.irfft(spec * np.conj(spec))[:n]
-    if ac[0] <= 0:
-        return None
-    ac = ac / ac[0]
-    all_peaks, _ = find_peaks(ac)
-    peaks = all_peaks[(all_peaks >= lo) & (all_peaks <= hi)]
-    if peaks.size == 0:
-        return None
-
-    def repeats(p: int) -> bool:
-        tol = max(1, p // 10)
-        if 2 * p + tol >= n:
-            return True
-        near = all_peaks[np.abs(all_peaks - 2 * p) <= tol]
-        return bool(near.size) and ac[near].max() <= ac[p]
-
-    candidates = np.array([p for p in peaks if repeats(p)], dtype=int)
-    if candidates.size == 0:
-        candidates = peaks
-    best = candidates[np.argmax(ac[candidates])]
-    # a multiple of the true period can win on a noisy signal: take the first candidate nearly as high
-    first = next((p for p in candidates if ac[p] >= near_best * ac[best]), best)
-    return first / rate_hz
-
-
 def count_reps(
     rec: ImuRecording,
     min_period_s: float = 0.8,
@@ -249,7 +193,7 @@ def count_reps(
         if len(seg) < 3 * seg.rate_hz * min_period_s / 2:
             continue
         seg = seg.uniform()  # the filters assume even steps; jittery stamps are put on the nominal grid
-        pc = _principal(_filter(_channels(seg), seg.rate_hz, band_hz[0], band_hz[1]))
+        pc = _principal(zero_lag_filter(_channels(seg), seg.rate_hz, band_hz[0], band_hz[1]))
         sig_t.append(seg.time_s)
         sig.append(pc)
     if not sig:
@@ -265,7 +209,7 @@ def count_reps(
     for sign in (1.0, -1.0):
         found = []
         for t, x in zip(sig_t, sig, strict=True):
-            xs = _filter(sign * x, rate, None, 2.5 / period)
+            xs = zero_lag_filter(sign * x, rate, None, 2.5 / period)
             peaks, props = find_peaks(xs, distance=distance, prominence=0)
             found.append((t, peaks, props["prominences"]))
         proms = np.concatenate([f[2] for f in found]) if found else np.array([])
@@ -319,7 +263,7 @@ def detect_strokes(
         if len(raw) < 8:
             continue
         seg = raw.uniform()  # the filter assumes even steps; clipping is checked on the raw samples below
-        speed = np.linalg.norm(_filter(seg.gyro_rads, seg.rate_hz, None, smooth_hz), axis=1)
+        speed = np.linalg.norm(zero_lag_filter(seg.gyro_rads, seg.rate_hz, None, smooth_hz), axis=1)
         peaks, _ = find_peaks(speed, height=min_peak_rads, distance=max(1, int(min_gap_s * seg.rate_hz)))
         t = seg.time_s
         for p in peaks:
@@ -372,7 +316,7 @@ def detect_steps(
         if len(seg) < seg.rate_hz:
             continue
         seg = seg.uniform()
-        x = _filter(np.linalg.norm(seg.acc_mps2, axis=1), seg.rate_hz, band_hz[0], band_hz[1])
+        x = zero_lag_filter(np.linalg.norm(seg.acc_mps2, axis=1), seg.rate_hz, band_hz[0], band_hz[1])
         peaks, _ = find_peaks(x, distance=max(1, int(min_step_s * seg.rate_hz)), prominence=min_prominence * x.std())
         ts = seg.time_s[peaks]
         times.append(ts)

@@ -65,12 +65,11 @@ def _principal_axes(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def gravity_direction(acc: np.ndarray, rate_hz: float) -> np.ndarray:
     """Unit vectors (W, 3) of the low-passed acceleration: the direction of gravity in the sensor frame."""
-    from scipy.signal import butter, sosfiltfilt
+    from sportlens.signals import zero_lag_filter
 
     if GRAVITY_LOWPASS_HZ >= 0.45 * rate_hz or len(acc) < 16:
         return _unit(np.repeat(acc.mean(axis=0, keepdims=True), len(acc), axis=0))
-    sos = butter(2, GRAVITY_LOWPASS_HZ, fs=rate_hz, output="sos")
-    return _unit(sosfiltfilt(sos, acc, axis=0, padlen=min(15, len(acc) - 1)))
+    return _unit(zero_lag_filter(acc, rate_hz, high_hz=GRAVITY_LOWPASS_HZ, order=2))
 
 
 def rotation_axis(gyro: np.ndarray) -> np.ndarray:

@@ -10,8 +10,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sportlens.constants import STANDARD_GRAVITY
 from sportlens.errors import DataFormatError
-from sportlens.imu.recording import STANDARD_GRAVITY, ImuRecording
+from sportlens.imu.recording import ImuRecording
 
 
 @dataclass(frozen=True)

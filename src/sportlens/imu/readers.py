@@ -14,8 +14,9 @@ from pathlib import Path
 
 import numpy as np
 
+from sportlens.constants import STANDARD_GRAVITY
 from sportlens.errors import DataFormatError, InputFileError
-from sportlens.imu.recording import STANDARD_GRAVITY, ImuRecording, merge_streams
+from sportlens.imu.recording import ImuRecording, merge_streams
 
 # unit suffix -> factor to SI, per stream (definitions as data: a new unit is one row)
 UNIT_FACTORS: dict[str, dict[str, float]] = {

@@ -8,8 +8,6 @@ from functools import cached_property
 
 import numpy as np
 
-STANDARD_GRAVITY = 9.80665  # m/s^2
-
 
 @dataclass(frozen=True)
 class TimingReport:

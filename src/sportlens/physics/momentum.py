@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-STANDARD_GRAVITY = 9.80665
+from sportlens.constants import STANDARD_GRAVITY
 
 
 def momentum(mass_kg: float, velocity_mps):

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-STANDARD_GRAVITY = 9.80665
+from sportlens.constants import STANDARD_GRAVITY
+
 AIR_DENSITY = 1.225  # kg/m^3, sea level, 15 degC
 
 

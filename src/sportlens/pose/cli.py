@@ -6,6 +6,7 @@ from pathlib import Path
 
 import typer
 
+from sportlens.command import run_task
 from sportlens.errors import UserError
 from sportlens.io.atomic import print_json
 from sportlens.pose.pipeline import PoseOptions, run_pose
@@ -41,9 +42,9 @@ def command(
         pose_max_side=pose_max_side,
         workers=workers,
     )
-    summary = run_pose(source, out, options)
+    summary = run_task("pose", lambda progress: run_pose(source, out, options, progress))
     if as_json:
-        print_json(summary)
+        print_json(summary.to_dict())
     skipped = summary["skipped_frames"]
     if skipped:
         first = skipped[0]

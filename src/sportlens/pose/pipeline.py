@@ -4,24 +4,24 @@ from __future__ import annotations
 
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from sportlens import __version__
 from sportlens.errors import UserError
-from sportlens.io.atomic import write_csv, write_json
+from sportlens.events import Progress, ensure_progress
+from sportlens.io.atomic import write_csv
 from sportlens.io.keypoint_json import coco_keypoints_document, write_coco, write_openpose_folder
 from sportlens.io.opensim import write_mot, write_trc
-from sportlens.io.output_dir import prepare_output_dir
+from sportlens.io.output_dir import output_run
 from sportlens.pose.angles import ANGLES, JOINT_ANGLES, compute_angles
 from sportlens.pose.estimate import BlazePoseEstimator, native_stderr_silenced
-from sportlens.pose.filters import butterworth_lowpass, interpolate_gaps
 from sportlens.pose.keypoints import BLAZEPOSE_33, COCO_17, COCO_17_SKELETON, OPENPOSE_BODY_25, VIRTUAL_POINTS
 from sportlens.pose.sequence import PoseSequence
-from sportlens.progress import progress_bar
+from sportlens.signals import interpolate_gaps, lowpass_with_gaps
+from sportlens.summary import Summary, plain
 from sportlens.video.decode import VideoInfo, decode_frames, prefetch, probe_video
 
 
@@ -65,7 +65,7 @@ def segment_bounds(n_frames: int | None, workers: int, min_segment: int) -> list
 
 
 def estimate_sequence(source: str | Path, options: PoseOptions = PoseOptions(),
-                      show_progress: bool = True) -> RawPoseRun:
+                      progress: Progress | None = None) -> RawPoseRun:
     """Decode a video/folder/image and run BlazePose on every frame; frames without a person are NaN.
 
     With options.workers > 1 a long video is cut into that many contiguous segments, each tracked by its
@@ -80,7 +80,9 @@ def estimate_sequence(source: str | Path, options: PoseOptions = PoseOptions(),
     static = info.kind == "image"
     segments = segment_bounds(info.n_frames, 1 if static else options.workers, options.min_segment_frames)
 
-    def track(start: int, stop: int | None, progress, task) -> None:
+    progress = ensure_progress(progress, "pose")
+
+    def track(start: int, stop: int | None, step) -> None:
         frames = decode_frames(source, max_side=options.pose_max_side, fps=options.fps, start=start, stop=stop,
                                on_skip=lambda i, why: skipped.append({"frame": i, "reason": why}))
         with BlazePoseEstimator(options.model, static_image=static) as estimator:
@@ -89,17 +91,21 @@ def estimate_sequence(source: str | Path, options: PoseOptions = PoseOptions(),
                 estimate = estimator(frame.image, info.width, info.height)
                 if estimate is not None:
                     found[frame.index] = (estimate.xy_px, estimate.visibility, estimate.world_m)
-                progress.advance(task)
+                step.advance()
 
     t0 = time.perf_counter()
-    with native_stderr_silenced(), progress_bar("frames", disable=not show_progress or None) as progress:
-        task = progress.add_task("pose", total=info.n_frames)
+    with native_stderr_silenced(), progress.step("pose", total=info.n_frames, unit="frames") as step:
         if len(segments) == 1:
-            track(*segments[0], progress, task)
+            track(*segments[0], step)
         else:
             with ThreadPoolExecutor(max_workers=len(segments)) as pool:
-                for job in [pool.submit(track, start, stop, progress, task) for start, stop in segments]:
-                    job.result()
+                jobs = [pool.submit(track, start, stop, step) for start, stop in segments]
+                try:
+                    for job in jobs:
+                        job.result()
+                except BaseException:
+                    progress.cancel()  # Ctrl-C or a failed segment: the other trackers stop at their next frame
+                    raise
     seconds = time.perf_counter() - t0
     n = (max(times) + 1) if times else 0
     k = len(BLAZEPOSE_33)
@@ -122,8 +128,8 @@ def clean_sequence(seq: PoseSequence, options: PoseOptions) -> PoseSequence:
     xy = interpolate_gaps(xy, options.max_gap_frames)
     world = interpolate_gaps(world, options.max_gap_frames)
     if options.cutoff_hz is not None and len(seq) > 1:
-        xy = butterworth_lowpass(xy, options.cutoff_hz, seq.video_fps, options.filter_order)
-        world = butterworth_lowpass(world, options.cutoff_hz, seq.video_fps, options.filter_order)
+        xy = lowpass_with_gaps(xy, options.cutoff_hz, seq.video_fps, options.filter_order)
+        world = lowpass_with_gaps(world, options.cutoff_hz, seq.video_fps, options.filter_order)
     return seq.replace(xy_px=xy, world_m=world)
 
 
@@ -177,10 +183,12 @@ def angle_stats(angles: pd.DataFrame) -> dict[str, dict[str, float | int]]:
 
 
 def run_pose(source: str | Path, out_dir: str | Path, options: PoseOptions = PoseOptions(),
-             show_progress: bool = True) -> dict:
-    """Run the whole pipeline and write every output file into out_dir; returns the summary dict."""
+             progress: Progress | None = None) -> Summary:
+    """Run the whole pipeline and write every output file into out_dir; returns the summary (also written
+    to out_dir/summary.json)."""
     from sportlens.pose.render import plot_angles, render_annotated_video
 
+    progress = ensure_progress(progress, "pose")
     source, out_dir = Path(source), Path(out_dir)
     t0 = time.perf_counter()
     info = probe_video(source, options.fps)
@@ -189,53 +197,51 @@ def run_pose(source: str | Path, out_dir: str | Path, options: PoseOptions = Pos
             f"filter cut-off {options.cutoff_hz:g} Hz must be above 0 and below half the frame rate "
             f"({info.fps / 2:g} Hz)", source, "choose a lower --cutoff or use --no-filter",
         )
-    prepare_output_dir(out_dir, source)
-    run = estimate_sequence(source, options, show_progress)
-    raw = run.sequence
-    clean = clean_sequence(raw, options)
-    angles = compute_angles(clean)
-    angles["time_s"] = angles["time_s"].round(6)
-    # joint angles from BlazePose's 3D world landmarks: independent of the camera's viewpoint (a knee filmed
-    # from the front), at the price of the model's depth guess
-    angles_3d = compute_angles(clean, JOINT_ANGLES, space="world")
-    angles_3d["time_s"] = angles["time_s"]
-    outputs = []
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        # the annotated video (decode, draw, encode: C code that releases the GIL) renders while the files
-        # are written
-        video = None
-        if options.annotated_video:
-            video = pool.submit(render_annotated_video, source, clean, angles, out_dir / "annotated.mp4",
-                                options.fps, show_progress)
-        outputs += _write_files(source, out_dir, raw, clean, angles, options)
-        outputs.append(write_csv(out_dir / "angles_3d.csv", angles_3d.round({d.name: 3 for d in JOINT_ANGLES})))
-        if options.plot:
-            outputs.append(plot_angles(angles, out_dir / "angles.png", title=source.name))
-        if video is not None:
-            outputs.append(video.result())
-    seconds = time.perf_counter() - t0
-    summary = {
-        "command": "pose",
-        "sportlens_version": __version__,
-        "input": str(source),
-        "input_kind": run.info.kind,
-        "model": f"blazepose-{options.model} (mediapipe {_mediapipe_version()})",
-        "frames": len(raw),
-        "frames_decoded": run.frames_decoded,
-        "frames_with_person": int(raw.detected.sum()),
-        "skipped_frames": run.skipped,
-        "video_fps": round(raw.video_fps, 4),
-        "width": raw.width,
-        "height": raw.height,
-        "fps": round(len(raw) / seconds, 2) if seconds > 0 else None,
-        "pose_fps": round(run.frames_decoded / run.seconds, 2) if run.seconds > 0 else None,
-        "seconds": round(seconds, 2),
-        "angles": angle_stats(angles),
-        "angles_3d": angle_stats(angles_3d),
-        "options": {k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(options).items()},
-        "outputs": sorted(p.name for p in outputs),
-    }
-    write_json(out_dir / "summary.json", summary)
+    summary = Summary("pose", inputs=[str(source)], options=plain(options))
+    with output_run(out_dir, summary, source):
+        run = estimate_sequence(source, options, progress)
+        raw = run.sequence
+        clean = clean_sequence(raw, options)
+        angles = compute_angles(clean)
+        angles["time_s"] = angles["time_s"].round(6)
+        # joint angles from BlazePose's 3D world landmarks: independent of the camera's viewpoint (a knee filmed
+        # from the front), at the price of the model's depth guess
+        angles_3d = compute_angles(clean, JOINT_ANGLES, space="world")
+        angles_3d["time_s"] = angles["time_s"]
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            # the annotated video (decode, draw, encode: C code that releases the GIL) renders while the files
+            # are written
+            video = None
+            if options.annotated_video:
+                video = pool.submit(render_annotated_video, source, clean, angles, out_dir / "annotated.mp4",
+                                    options.fps, progress)
+            try:
+                _write_files(source, out_dir, raw, clean, angles, options)
+                write_csv(out_dir / "angles_3d.csv", angles_3d.round({d.name: 3 for d in JOINT_ANGLES}))
+                if options.plot:
+                    plot_angles(angles, out_dir / "angles.png", title=source.name)
+                if video is not None:
+                    video.result()
+            except BaseException:
+                progress.cancel()
+                raise
+        seconds = time.perf_counter() - t0
+        summary.metrics.update({
+            "input_kind": run.info.kind,
+            "model": f"blazepose-{options.model} (mediapipe {_mediapipe_version()})",
+            "frames": len(raw),
+            "frames_decoded": run.frames_decoded,
+            "frames_with_person": int(raw.detected.sum()),
+            "skipped_frames": run.skipped,
+            "video_fps": round(raw.video_fps, 4),
+            "width": raw.width,
+            "height": raw.height,
+            "fps": round(len(raw) / seconds, 2) if seconds > 0 else None,
+            "pose_fps": round(run.frames_decoded / run.seconds, 2) if run.seconds > 0 else None,
+            "angles": angle_stats(angles),
+            "angles_3d": angle_stats(angles_3d),
+        })
+        summary.timings.update({"pose_s": round(run.seconds, 3), "total_s": round(seconds, 3)})
     return summary
 
 

@@ -7,11 +7,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sportlens.events import Progress, ensure_progress
 from sportlens.io.atomic import save_figure
 from sportlens.pose.angles import ANGLES
 from sportlens.pose.keypoints import SKELETON_EDGES
 from sportlens.pose.sequence import PoseSequence
-from sportlens.progress import progress_bar
 from sportlens.video.decode import decode_frames, prefetch
 from sportlens.video.draw import draw_skeleton, draw_value_panel
 from sportlens.video.encode import VideoWriter
@@ -29,13 +29,13 @@ PLOT_GROUPS = (
 
 
 def render_annotated_video(source: Path, seq: PoseSequence, angles: pd.DataFrame, target: Path,
-                           fps: float | None = None, show_progress: bool = True) -> Path:
+                           fps: float | None = None, progress: Progress | None = None) -> Path:
     """Decode the source again at full size and draw the cleaned skeleton and current angle values."""
     names = [d.name for d in ANGLES]
     values = angles[names].to_numpy(dtype=float)
+    progress = ensure_progress(progress, "pose")
     with VideoWriter(target, seq.video_fps, seq.width, seq.height) as writer, \
-            progress_bar("frames", disable=not show_progress or None) as progress:
-        task = progress.add_task("video", total=len(seq))
+            progress.step("video", total=len(seq), unit="frames") as step:
         for frame in prefetch(decode_frames(source, fps=fps)):
             image = frame.image  # a fresh array per decoded frame: draw on it directly
             i = frame.index
@@ -45,7 +45,7 @@ def render_annotated_video(source: Path, seq: PoseSequence, angles: pd.DataFrame
                 rows = [(n, "—" if np.isnan(v) else f"{v:.0f} deg") for n, v in zip(names, values[i], strict=True)]
                 draw_value_panel(image, rows)
             writer.write(image)
-            progress.advance(task)
+            step.advance()
     return target
 
 

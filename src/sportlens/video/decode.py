@@ -15,10 +15,9 @@ from pathlib import Path
 
 import numpy as np
 
+from sportlens.constants import IMAGE_SUFFIXES, VIDEO_SUFFIXES  # noqa: F401 (re-exported)
 from sportlens.errors import VideoError
 
-VIDEO_SUFFIXES = {".mp4", ".mov", ".avi", ".mkv", ".m4v", ".webm"}
-IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".webp"}
 DEFAULT_SEQUENCE_FPS = 30.0
 
 SkipHandler = Callable[[int, str], None]

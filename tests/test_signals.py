@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from sportlens.errors import UserError
-from sportlens.pose.filters import butterworth_lowpass, interpolate_gaps
+from sportlens.signals import interpolate_gaps, lowpass_with_gaps
 
 nan = np.nan
 
@@ -25,9 +25,9 @@ def test_interpolation_works_per_column_and_leaves_input_alone():
 def test_butterworth_keeps_constant_and_slow_signals_and_has_zero_lag():
     fs = 30.0
     t = np.arange(300) / fs
-    np.testing.assert_allclose(butterworth_lowpass(np.full(300, 5.0), 6, fs), 5.0, atol=1e-9)
+    np.testing.assert_allclose(lowpass_with_gaps(np.full(300, 5.0), 6, fs), 5.0, atol=1e-9)
     slow = np.cos(2 * np.pi * 1.0 * t)  # peaks at samples 0, 30, 60 ...
-    out = butterworth_lowpass(slow, 6, fs)
+    out = lowpass_with_gaps(slow, 6, fs)
     np.testing.assert_allclose(out[30:-30], slow[30:-30], atol=0.01)  # 1 Hz passes
     assert np.argmax(out[45:75]) == 15  # zero lag: the peak stays at sample 60
 
@@ -36,13 +36,13 @@ def test_butterworth_removes_fast_noise():
     fs = 30.0
     t = np.arange(300) / fs
     fast = np.sin(2 * np.pi * 12.0 * t)
-    out = butterworth_lowpass(fast, 4, fs)
+    out = lowpass_with_gaps(fast, 4, fs)
     assert np.max(np.abs(out[30:-30])) < 0.02
 
 
 def test_butterworth_keeps_gaps():
     y = np.concatenate([np.ones(20), [nan] * 5, np.ones(20) * 2])
-    out = butterworth_lowpass(y, 6, 30)
+    out = lowpass_with_gaps(y, 6, 30)
     assert np.isnan(out[20:25]).all()
     np.testing.assert_allclose(out[:20], 1.0, atol=1e-9)
     np.testing.assert_allclose(out[25:], 2.0, atol=1e-9)
@@ -50,4 +50,4 @@ def test_butterworth_keeps_gaps():
 
 def test_cutoff_above_nyquist_is_a_user_error():
     with pytest.raises(UserError, match="below half the frame rate"):
-        butterworth_lowpass(np.zeros(10), 20, 30)
+        lowpass_with_gaps(np.zeros(10), 20, 30)

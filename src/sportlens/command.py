@@ -1,0 +1,48 @@
+"""What every task's typer command does around its `run_<task>` call: show progress events as rich bars,
+print warnings and the result lines on stderr, the summary as one JSON object on stdout with --json, and
+turn Ctrl-C into a prompt stop (worker threads are cancelled through the Progress object)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sportlens.events import Progress
+from sportlens.summary import Summary
+
+JSON_HELP = "Print summary.json as one JSON object on stdout (messages go to stderr)."
+OUT_HELP = "Output folder: new, empty, or an earlier sportlens output (its old files are replaced)."
+
+
+def run_task(task: str, run: Callable[[Progress], Summary]) -> Summary:
+    """Call run(progress) with a rich listener; on Ctrl-C cancel the workers, then let the interruption through."""
+    from sportlens.progress import RichListener
+
+    with RichListener() as listener:
+        progress = Progress(task, listener)
+        try:
+            return run(progress)
+        except BaseException:
+            progress.cancel()  # worker threads stop at their next progress step
+            raise
+
+
+def report(summary: Summary, as_json: bool, lines: list[str] | None = None, out_dir=None) -> None:
+    """Warnings and result lines to stderr, then the summary to stdout when --json."""
+    from sportlens.io.atomic import print_json
+    from sportlens.progress import stderr_console
+
+    for warning in summary.warnings:
+        stderr_console.print(f"[yellow]warning:[/] {warning}", highlight=False, soft_wrap=True)
+    for line in lines or []:
+        stderr_console.print(line, highlight=False, soft_wrap=True)
+    if out_dir is not None:
+        stderr_console.print(f"outputs in [bold]{out_dir}[/]", highlight=False, soft_wrap=True)
+    if as_json:
+        print_json(summary.to_dict())
+
+
+def print_result(text: str) -> None:
+    """A result people read or pipe (tables, labels): stdout, so `| less` shows it."""
+    from rich.console import Console
+
+    Console(soft_wrap=True, highlight=False).print(text)

@@ -1,0 +1,124 @@
+"""Signal processing shared by pose and imu: zero-lag Butterworth filters, gap interpolation, periodicity.
+
+Every filter is applied forward and backward (no lag) and, where a series has gaps (NaN), to each run of
+finite samples on its own, so nothing is smeared across a gap.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import signal as sp_signal
+
+from sportlens.errors import UserError
+
+
+def finite_runs(mask: np.ndarray) -> list[tuple[int, int]]:
+    """Start/stop index pairs of the True runs of a 1-D boolean mask."""
+    padded = np.concatenate([[False], np.asarray(mask, bool), [False]])
+    edges = np.flatnonzero(np.diff(padded.astype(np.int8)))
+    return list(zip(edges[::2], edges[1::2], strict=True))
+
+
+def interpolate_gaps(values: np.ndarray, max_gap: int) -> np.ndarray:
+    """Fill interior NaN runs of at most max_gap samples linearly along axis 0; longer gaps and the
+    ends stay NaN. Works column by column on any trailing shape."""
+    values = np.asarray(values, dtype=float)
+    out = values.copy()
+    flat = out.reshape(len(out), -1)
+    x = np.arange(len(out))
+    for col in range(flat.shape[1]):
+        y = flat[:, col]
+        for start, stop in finite_runs(np.isnan(y)):
+            if start == 0 or stop == len(y) or stop - start > max_gap:
+                continue
+            y[start:stop] = np.interp(x[start:stop], [start - 1, stop], [y[start - 1], y[stop]])
+    return out
+
+
+def butterworth_sos(rate_hz: float, low_hz: float | None, high_hz: float | None, order: int):
+    """Second-order sections of a Butterworth high-pass (low_hz), low-pass (high_hz) or band-pass (both);
+    None when neither cut-off is set."""
+    if low_hz and high_hz:
+        return sp_signal.butter(order, [low_hz, high_hz], btype="bandpass", fs=rate_hz, output="sos")
+    if low_hz:
+        return sp_signal.butter(order, low_hz, btype="highpass", fs=rate_hz, output="sos")
+    if high_hz:
+        return sp_signal.butter(order, high_hz, btype="lowpass", fs=rate_hz, output="sos")
+    return None
+
+
+def zero_lag_filter(x: np.ndarray, rate_hz: float, low_hz: float | None = None, high_hz: float | None = None,
+                    order: int = 2) -> np.ndarray:
+    """Zero-phase Butterworth band/low/high-pass along axis 0 of gap-free data; a cut-off at or above
+    0.95 Nyquist is dropped (the data cannot hold that frequency anyway)."""
+    high_hz = None if high_hz is None or high_hz >= 0.95 * rate_hz / 2 else high_hz
+    sos = butterworth_sos(rate_hz, low_hz, high_hz, order)
+    x = np.asarray(x, dtype=float)
+    if sos is None:
+        return x
+    padlen = min(3 * (2 * len(sos) + 1), len(x) - 1)
+    return sp_signal.sosfiltfilt(sos, x, axis=0, padlen=padlen)
+
+
+def lowpass_with_gaps(values: np.ndarray, cutoff_hz: float, fs_hz: float, order: int = 4) -> np.ndarray:
+    """Zero-lag Butterworth low-pass along axis 0, applied to each run of finite samples separately so gaps
+    stay gaps. Runs of fewer than 2 samples are left as they are."""
+    if not 0 < cutoff_hz < fs_hz / 2:
+        raise UserError(
+            f"filter cut-off {cutoff_hz:g} Hz must be above 0 and below half the frame rate ({fs_hz / 2:g} Hz)",
+            hint="choose a lower --cutoff or use --no-filter",
+        )
+    sos = sp_signal.butter(order, cutoff_hz, btype="low", fs=fs_hz, output="sos")
+    values = np.asarray(values, dtype=float)
+    out = values.copy()
+    flat = out.reshape(len(out), -1)
+    default_pad = 3 * (2 * len(sos) + 1)
+    for col in range(flat.shape[1]):
+        y = flat[:, col]
+        for start, stop in finite_runs(np.isfinite(y)):
+            if stop - start < 2:
+                continue
+            y[start:stop] = sp_signal.sosfiltfilt(sos, y[start:stop], padlen=min(default_pad, stop - start - 1))
+    return out
+
+
+def dominant_period(
+    x: np.ndarray, rate_hz: float, min_period_s: float, max_period_s: float, near_best: float = 0.8
+) -> float | None:
+    """The repetition period (s) of x from its autocorrelation, or None if it has no peak in range.
+
+    A peak at lag P between the two periods is a candidate when the movement repeats again at 2P (a positive
+    autocorrelation peak within 10 % of 2P, unless 2P lies beyond the signal) and repeats no better there
+    than at P (else P is half a period: a movement whose two halves look alike). The period is the first
+    candidate nearly as high (`near_best`) as the highest candidate; with no candidate, the same rule on
+    all peaks.
+    """
+    x = np.asarray(x, dtype=float) - np.mean(x)
+    n = len(x)
+    lo, hi = int(min_period_s * rate_hz), min(int(max_period_s * rate_hz), n - 2)
+    if hi <= lo + 1:
+        return None
+    spec = np.fft.rfft(x, 2 * n)
+    ac = np.fft.irfft(spec * np.conj(spec))[:n]
+    if ac[0] <= 0:
+        return None
+    ac = ac / ac[0]
+    all_peaks, _ = sp_signal.find_peaks(ac)
+    peaks = all_peaks[(all_peaks >= lo) & (all_peaks <= hi)]
+    if peaks.size == 0:
+        return None
+
+    def repeats(p: int) -> bool:
+        tol = max(1, p // 10)
+        if 2 * p + tol >= n:
+            return True
+        near = all_peaks[np.abs(all_peaks - 2 * p) <= tol]
+        return bool(near.size) and ac[near].max() <= ac[p]
+
+    candidates = np.array([p for p in peaks if repeats(p)], dtype=int)
+    if candidates.size == 0:
+        candidates = peaks
+    best = candidates[np.argmax(ac[candidates])]
+    # a multiple of the true period can win on a noisy signal: take the first candidate nearly as high
+    first = next((p for p in candidates if ac[p] >= near_best * ac[best]), best)
+    return first / rate_hz
