@@ -22,7 +22,7 @@ def test_checkpoint_round_trip_keeps_weights_and_card(tmp_path):
 
 def test_checkpoint_of_another_task_is_refused(tmp_path):
     path = save_checkpoint(tmp_path / "ball.pt", {}, new_card("ball"))
-    with pytest.raises(ModelError, match="checkpoint is for task 'ball', not 'classify'"):
+    with pytest.raises(ModelError, match="model is for task 'ball', not 'classify'"):
         load_checkpoint(path, "classify")
 
 
@@ -33,7 +33,7 @@ def test_missing_unreadable_and_foreign_checkpoints(tmp_path):
     with pytest.raises(ModelError, match="cannot read checkpoint"):
         load_checkpoint(tmp_path / "junk.pt", "classify")
     torch.save({"weights": torch.zeros(1)}, tmp_path / "plain.pt")
-    with pytest.raises(ModelError, match="not a sportlens checkpoint"):
+    with pytest.raises(ModelError, match="not a sportlens model \\(no model card\\)"):
         load_checkpoint(tmp_path / "plain.pt", "classify")
 
 

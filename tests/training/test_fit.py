@@ -1,14 +1,20 @@
-"""The fit loop on a small real problem: two Gaussian blobs per class, a tiny MLP."""
+"""The fit loop on small real problems: three Gaussian blobs (classification, a tiny MLP) and a noisy line
+(regression through the same loop with an MSE step)."""
 
 from __future__ import annotations
 
+import importlib
 import math
+import re
 
 import pytest
 import torch
 from torch import nn
 
+from sportlens.events import EventLog, Progress
 from sportlens.training.fit import FitConfig, Phase, fit, one_cycle_lr
+
+fit_module = importlib.import_module("sportlens.training.fit")  # the package re-exports the function `fit`
 
 N_CLASSES = 3
 
@@ -49,8 +55,19 @@ class Problem:
 
     def run(self, config, run_dir, **kw):
         steps = len(self.x) // self.batch_size
-        return fit(self.model, self.groups, self.batches, steps * self.batch_size, steps, self.validate, config,
-                   run_dir, self.save_best, progress=False, **kw)
+        return fit(self.model, self.groups, self.batches, steps, self.validate, config, run_dir, self.save_best, **kw)
+
+
+def ticking_clock(monkeypatch, tick_s: float) -> None:
+    """Replace the budget clock by one that advances tick_s per reading: budgets end after a fixed amount of
+    work, whatever the machine's speed."""
+    now = [0.0]
+
+    def read() -> float:
+        now[0] += tick_s
+        return now[0]
+
+    monkeypatch.setattr(fit_module, "budget_clock", lambda kind: read)
 
 
 def test_one_cycle_lr_endpoints():
@@ -83,13 +100,14 @@ def test_frozen_group_does_not_move_in_head_phase(tmp_path):
     assert not torch.equal(problem.best_state["3.weight"], Problem().model[3].weight)
 
 
-def test_time_budget_stops_early_with_the_best_model(tmp_path):
+def test_time_budget_stops_early_with_the_best_model(tmp_path, monkeypatch):
+    ticking_clock(monkeypatch, 0.01)
     problem = Problem(batch_size=4)
     config = FitConfig(phases=(Phase("train", 100_000, 0.05),), time_budget_s=0.6, amp="off", channels_last=False)
     result = problem.run(config, tmp_path)
     assert result.stopped_by == "time_budget"
-    assert result.epochs_run < 100_000
-    assert 0.6 <= result.train_seconds < 5.0
+    assert 1 <= result.epochs_run < 10
+    assert result.train_seconds == pytest.approx(0.6, abs=0.05)
     assert problem.best_state is not None
     # the schedule ran out with the budget: the last learning rate is near the floor
     assert result.history[-1]["lr"] < 0.05 * 0.1
@@ -148,3 +166,124 @@ def test_batch_norm_recalibration_gives_the_plain_average_of_batch_statistics():
     assert torch.allclose(model[1].running_mean, means, atol=1e-5)
     assert torch.allclose(model[1].running_var, variances, atol=1e-5)
     assert model[1].momentum == 0.1 and model.training
+
+
+def test_progress_events_epochs_batches_and_one_line_per_epoch(tmp_path):
+    problem = Problem()
+    log = EventLog()
+    config = FitConfig(phases=(Phase("head", 1, 0.05, frozen=(0,)), Phase("all", 2, 0.02)), amp="off",
+                       channels_last=False)
+    problem.run(config, tmp_path, progress=Progress("demo", log))
+    epochs = [e for e in log.events if e.step == "train"]
+    assert (epochs[0].kind, epochs[0].total, epochs[0].unit) == ("start", 3, "epochs")
+    assert [e.done for e in epochs if e.kind == "advance"] == [1, 2, 3]
+    batch_steps = [e.step for e in log.events if e.unit == "batches" and e.kind == "start"]
+    assert batch_steps == ["head 1/1", "all 1/2", "all 2/2"]
+    assert all(e.total == 7 for e in log.events if e.unit == "batches")  # 120 items // 16
+    lines = [e.message for e in log.events if e.kind == "message"]
+    per_epoch = [line for line in lines if line.startswith("epoch")]
+    assert len(per_epoch) == 3 and "val_accuracy" in per_epoch[0] and "(best)" in per_epoch[0]
+    # no time budget: after the first epoch, an estimate of the rest
+    (estimate,) = [line for line in lines if "per epoch" in line]
+    assert re.fullmatch(r"\d+\.\d s per epoch: about \d+ (s|min|h) more for 3 epochs; a time budget caps it",
+                        estimate)
+
+
+def test_a_progress_listener_can_stop_the_run_and_resume_continues(tmp_path):
+    """Ctrl-C in the CLI or a cancelled job: the listener raises after epoch 2; last.pt holds epoch 2."""
+    config = FitConfig(phases=(Phase("train", 4, 0.05),), amp="off", channels_last=False)
+    straight = Problem()
+    straight.run(config, tmp_path / "straight")
+
+    def stop_after_two(event):
+        if event.step == "train" and event.kind == "advance" and event.done == 2:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        Problem().run(config, tmp_path / "stopped", progress=Progress("demo", stop_after_two))
+    state = torch.load(tmp_path / "stopped" / "last.pt", weights_only=True)
+    assert len(state["history"]) == 2 and not state["finished"]
+    resumed = Problem()
+    result = resumed.run(config, tmp_path / "stopped", resume=True)
+    assert [row["epoch"] for row in result.history] == [1, 2, 3, 4]
+    for name, value in straight.model.state_dict().items():
+        assert torch.allclose(value, resumed.model.state_dict()[name], atol=1e-6), name
+
+
+def test_cancel_stops_within_an_epoch(tmp_path):
+    progress = Progress("demo")
+    seen = []
+
+    def cancel_on_third_batch(event):
+        if event.unit == "batches" and event.kind == "advance":
+            seen.append(event.done)
+            if event.done == 3:
+                progress.cancel()
+
+    progress.listener = cancel_on_third_batch
+    from sportlens.events import Cancelled
+
+    with pytest.raises(Cancelled):
+        Problem().run(FitConfig(phases=(Phase("train", 5, 0.05),), amp="off", channels_last=False), tmp_path,
+                      progress=progress)
+    assert seen == [1, 2, 3]
+    assert not (tmp_path / "last.pt").exists()  # stopped inside the first epoch: nothing to resume from
+
+
+class Line:
+    """Regression: y = 2x - 1 plus noise, fitted by a linear layer through the same loop."""
+
+    def __init__(self):
+        gen = torch.Generator().manual_seed(3)
+        self.x = torch.linspace(-1, 1, 64).unsqueeze(1)
+        self.y = 2 * self.x - 1 + 0.05 * torch.randn(64, 1, generator=gen)
+        self.vx = torch.linspace(-0.95, 0.95, 16).unsqueeze(1)
+        self.vy = 2 * self.vx - 1
+        torch.manual_seed(0)
+        self.model = nn.Linear(1, 1)
+        self.saved: list[tuple[int, float]] = []
+
+    def batches(self, epoch, gen):
+        order = torch.randperm(64, generator=gen)
+        for start in range(0, 64, 16):
+            idx = order[start : start + 16]
+            yield self.x[idx], self.y[idx]
+
+    def validate(self, model):
+        return {"loss": float(nn.functional.mse_loss(model(self.vx), self.vy))}
+
+    def save_best(self, state, metrics, epoch):
+        self.saved.append((epoch, metrics["loss"]))
+
+
+def mse_step(model, x, y, gen):
+    return nn.functional.mse_loss(model(x), y)
+
+
+def test_regression_with_an_mse_step_and_a_minimised_monitor(tmp_path):
+    line = Line()
+    config = FitConfig(phases=(Phase("train", 30, 0.1),), weight_decay=0.0, amp="off", channels_last=False,
+                       monitor="loss", monitor_mode="min")
+    result = fit(line.model, [list(line.model.parameters())], line.batches, 4, line.validate, config, tmp_path,
+                 line.save_best, step=mse_step)
+    assert line.model.weight.item() == pytest.approx(2.0, abs=0.05)
+    assert line.model.bias.item() == pytest.approx(-1.0, abs=0.05)
+    losses = [row["val_loss"] for row in result.history]
+    assert result.best_metrics["loss"] == min(losses) < 0.01
+    assert result.best_epoch == losses.index(min(losses)) + 1
+    # a checkpoint is saved exactly when the validation loss reaches a new low
+    lows = [(i + 1, v) for i, v in enumerate(losses) if v < min(losses[:i], default=math.inf)]
+    assert line.saved == lows
+    assert result.history[0]["train_loss"] > 10 * result.history[-1]["train_loss"]
+
+
+def test_monitor_must_be_among_the_validation_metrics(tmp_path):
+    line = Line()
+    config = FitConfig(phases=(Phase("train", 1, 0.1),), amp="off", channels_last=False, monitor="accuracy")
+    with pytest.raises(ValueError, match="validation returned no 'accuracy'"):
+        fit(line.model, [list(line.model.parameters())], line.batches, 4, line.validate, config, tmp_path,
+            line.save_best, step=mse_step)
+    with pytest.raises(ValueError, match="monitor_mode must be 'max' or 'min'"):
+        FitConfig(phases=(Phase("train", 1, 0.1),), monitor_mode="lowest")
+    with pytest.raises(ValueError, match="at least one epoch"):
+        FitConfig(phases=(Phase("train", 0, 0.1),))

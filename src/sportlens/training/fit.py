@@ -1,8 +1,11 @@
-"""A generic supervised fit loop: phases, one-cycle learning rates, mixup/cutmix, mixed precision,
-best-on-validation, a wall-clock budget that ends the schedule on time, and resume from `last.pt`.
+"""A generic supervised fit loop: phases, one-cycle learning rates, mixed precision, best-on-validation,
+a time budget that ends the schedule on time, and resume from `last.pt`.
 
-The task supplies the model, its parameter groups (bottom to top), a batch iterator and a validation
-function; this module knows nothing about images, balls or actions.
+The task supplies the model, its parameter groups (bottom to top), a batch iterator, a training step (the
+loss of one batch; classification cross-entropy with label smoothing and mixup/cutmix is the default), a
+validation function and the metric to monitor with its direction; this module knows nothing about images,
+balls or actions. Progress goes out as events (`sportlens.events.Progress`): the epochs as one step, the
+batches of each epoch as another, one message per epoch.
 """
 
 from __future__ import annotations
@@ -15,15 +18,18 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from rich.console import Console
 from torch import nn
 
+from sportlens.events import Progress, ensure_progress
 from sportlens.io.atomic import atomic_path
-from sportlens.progress import progress_bar
 
 Batches = Callable[[int, torch.Generator], Iterable[tuple[torch.Tensor, torch.Tensor]]]
 Validate = Callable[[nn.Module], dict[str, float]]
 SaveBest = Callable[[dict[str, torch.Tensor], dict[str, float], int], None]
+# step(model, inputs, targets, generator) -> the scalar loss of one batch (inputs and targets already on the
+# device; fit runs it under autocast and does the backward pass and the optimiser step)
+TrainStep = Callable[[nn.Module, torch.Tensor, torch.Tensor, torch.Generator], torch.Tensor]
+MONITOR_MODES = ("max", "min")
 
 
 @dataclass(frozen=True)
@@ -47,6 +53,10 @@ class Phase:
 class FitConfig:
     """Settings of a fit that do not depend on the phase. time_budget_s=None trains for the phases' epochs.
 
+    monitor names the validation metric that picks the best epoch, monitor_mode whether higher ("max") or
+    lower ("min") is better; ties go to the lower validation loss. label_smoothing and the mix settings are
+    those of the default classification step (`classification_step`).
+
     budget_clock "wall" measures the budget in wall-clock seconds; "cpu" in this process's CPU seconds divided
     by torch's thread count, i.e. seconds of a machine with those cores to itself (fair on a shared machine).
     bn_recalibration_batches > 0 recomputes batch-norm running statistics over that many training batches
@@ -68,8 +78,15 @@ class FitConfig:
     amp: str = "auto"
     channels_last: bool = True
     monitor: str = "accuracy"
+    monitor_mode: str = "max"
     budget_clock: str = "wall"
     bn_recalibration_batches: int = 0
+
+    def __post_init__(self) -> None:
+        if self.monitor_mode not in MONITOR_MODES:
+            raise ValueError(f"monitor_mode must be 'max' or 'min', not {self.monitor_mode!r}")
+        if not self.phases or any(p.epochs < 1 for p in self.phases):
+            raise ValueError("every phase needs at least one epoch")
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -173,6 +190,21 @@ def _mix(
     return x, y, y[perm], lam
 
 
+def classification_step(config: FitConfig) -> TrainStep:
+    """The default step: cross-entropy on integer targets with config's label smoothing, on a batch mixed
+    by mixup or cutmix (config.mixup_alpha, cutmix_alpha, mix_prob; off when both alphas are 0)."""
+    loss_fn = nn.CrossEntropyLoss(label_smoothing=config.label_smoothing)
+
+    def step(model: nn.Module, x: torch.Tensor, y: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
+        x, y_a, y_b, lam = _mix(x, y, config, gen)
+        logits = model(x).float()
+        if lam == 1.0:
+            return loss_fn(logits, y_a)
+        return lam * loss_fn(logits, y_a) + (1 - lam) * loss_fn(logits, y_b)
+
+    return step
+
+
 @torch.no_grad()
 def recalibrate_batch_norm(model: nn.Module, batches: Iterable[tuple[torch.Tensor, torch.Tensor]], n_batches: int,
                            device: torch.device, channels_last: bool = True) -> None:
@@ -198,16 +230,24 @@ def recalibrate_batch_norm(model: nn.Module, batches: Iterable[tuple[torch.Tenso
     model.train(was_training)
 
 
-def _score(metrics: dict[str, float], monitor: str) -> tuple[float, float]:
-    # ties on the monitored metric (common on small validation sets) go to the lower validation loss
-    return (metrics.get(monitor, float("-inf")), -metrics.get("loss", 0.0))
+def _score(metrics: dict[str, float], config: FitConfig) -> tuple[float, float]:
+    """Larger is better: the monitored metric (negated when lower is better), then the lower validation loss
+    (ties on the monitored metric are common on small validation sets)."""
+    if config.monitor not in metrics:
+        raise ValueError(f"validation returned no {config.monitor!r} (the monitored metric); got {sorted(metrics)}")
+    value = float(metrics[config.monitor])
+    return (value if config.monitor_mode == "max" else -value, -float(metrics.get("loss", 0.0)))
+
+
+def _duration(seconds: float) -> str:
+    return f"{seconds:.0f} s" if seconds < 90 else f"{seconds / 60:.0f} min" if seconds < 5400 else \
+        f"{seconds / 3600:.1f} h"
 
 
 def fit(
     model: nn.Module,
     groups: Sequence[Sequence[nn.Parameter]],
     train_batches: Batches,
-    n_train: int,
     steps_per_epoch: int,
     validate: Validate,
     config: FitConfig,
@@ -215,21 +255,27 @@ def fit(
     save_best: SaveBest,
     resume: bool = False,
     device: torch.device | str = "cpu",
-    console: Console | None = None,
-    progress: bool = True,
+    progress: Progress | None = None,
+    step: TrainStep | None = None,
+    budget_hint: str = "a time budget caps it",
 ) -> FitResult:
     """Train `model` through `config.phases`; validate after every epoch and hand the best state to `save_best`.
 
-    `train_batches(epoch, generator)` yields (inputs, integer targets) on any device; `n_train` is the
-    number of items and `steps_per_epoch` the number of batches per epoch. After each epoch `run_dir/last.pt` holds
-    everything needed to resume. With a time budget, the learning-rate schedule follows the larger of
-    step progress and time progress, so the rate anneals to its floor just as the budget runs out.
+    `train_batches(epoch, generator)` yields (inputs, targets) on any device, `steps_per_epoch` batches.
+    `step` computes the loss of one batch (default: `classification_step(config)`); `validate(model)`
+    returns metrics that include `config.monitor`. After each epoch `run_dir/last.pt` holds everything
+    needed to resume, written before the epoch is reported, so a run stopped from a progress listener
+    resumes after that epoch. With a time budget, the learning-rate schedule follows the larger of step
+    progress and time progress, so the rate anneals to its floor just as the budget runs out. Without one,
+    the first epoch's duration gives an estimate of the whole run as a progress message (ending with
+    `budget_hint`).
     """
     device = torch.device(device)
     run_dir = Path(run_dir)
+    progress = ensure_progress(progress, "train")
+    step = step or classification_step(config)
     clock = budget_clock(config.budget_clock)
     wall_t0 = time.monotonic()
-    console = console or Console(stderr=True)
     amp_dtype = resolve_amp(config.amp, device)
     scaler = torch.amp.GradScaler("cuda") if amp_dtype == torch.float16 and device.type == "cuda" else None
     model.to(device)
@@ -253,16 +299,17 @@ def fit(
         result.history = list(state["history"])
         result.best_metrics = dict(state["best_metrics"])
         result.best_epoch = int(state["best_epoch"])
-        best_score = _score(result.best_metrics, config.monitor) if result.best_metrics else best_score
+        best_score = _score(result.best_metrics, config) if result.best_metrics else best_score
         opt_state = state["optimizer"]
         torch.set_rng_state(state["torch_rng"])
 
-    loss_fn = nn.CrossEntropyLoss(label_smoothing=config.label_smoothing)
     t0 = clock() - elapsed_before
     global_epoch = sum(p.epochs for p in config.phases[:start_phase]) + start_epoch
     total_epochs = sum(p.epochs for p in config.phases)
-    with progress_bar("items", disable=not progress, console=console) as bars:
-        epoch_bar = bars.add_task("epochs", total=total_epochs, completed=global_epoch, unit="epochs")
+    epochs_this_run = 0
+    with progress.step("train", total=total_epochs, unit="epochs") as epoch_step:
+        if global_epoch:
+            epoch_step.advance(global_epoch)
         for phase_index in range(start_phase, len(config.phases)):
             phase = config.phases[phase_index]
             optimizer = torch.optim.AdamW(_param_groups(groups, phase, config.weight_decay), lr=phase.lr)
@@ -272,49 +319,50 @@ def fit(
             phase_elapsed = float(state["phase_elapsed_s"]) if resume and phase_index == start_phase else 0.0
             phase_t0 = clock() - phase_elapsed
             phase_budget = _phase_budget(config, phase_index, clock() - t0 - phase_elapsed)
+            out_of_time = False
             for epoch in range(first_epoch, phase.epochs):
+                epoch_wall_t0 = time.monotonic()
                 model.train()
                 gen = torch.Generator().manual_seed(config.seed * 100_003 + global_epoch)
-                batch_bar = bars.add_task(f"{phase.name} {epoch + 1}/{phase.epochs}", total=n_train, unit="items")
                 loss_sum, seen, n_batches = 0.0, 0, 0
-                out_of_time = False
-                for x, y in train_batches(global_epoch, gen):
-                    progress_frac = _progress(
-                        epoch, n_batches, steps_per_epoch, phase.epochs, clock() - phase_t0, phase_budget
-                    )
-                    lr_top = one_cycle_lr(
-                        progress_frac, phase.lr, config.pct_start, config.div_factor, config.final_div_factor
-                    )
-                    for group in optimizer.param_groups:
-                        group["lr"] = lr_top * group["lr_ratio"]
-                    x, y = x.to(device, non_blocking=True), y.to(device, non_blocking=True)
-                    if config.channels_last and x.ndim == 4:
-                        x = x.contiguous(memory_format=torch.channels_last)
-                    x, y_a, y_b, lam = _mix(x, y, config, gen)
-                    with torch.autocast(device.type, dtype=amp_dtype or torch.float32, enabled=amp_dtype is not None):
-                        logits = model(x)
-                        loss = lam * loss_fn(logits.float(), y_a) + (1 - lam) * loss_fn(logits.float(), y_b)
-                    optimizer.zero_grad(set_to_none=True)
-                    if scaler is not None:
-                        scaler.scale(loss).backward()
-                        scaler.unscale_(optimizer)
-                    else:
-                        loss.backward()
-                    if config.grad_clip:
-                        nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
-                    if scaler is not None:
-                        scaler.step(optimizer)
-                        scaler.update()
-                    else:
-                        optimizer.step()
-                    loss_sum += float(loss.detach()) * len(y)
-                    seen += len(y)
-                    n_batches += 1
-                    bars.advance(batch_bar, len(y))
-                    if phase_budget is not None and clock() - phase_t0 >= phase_budget:
-                        out_of_time = True
-                        break
-                bars.remove_task(batch_bar)
+                lr_top = phase.lr
+                name = f"{phase.name} {epoch + 1}/{phase.epochs}"
+                with progress.step(name, total=steps_per_epoch, unit="batches") as batch_step:
+                    for x, y in train_batches(global_epoch, gen):
+                        progress_frac = _progress(
+                            epoch, n_batches, steps_per_epoch, phase.epochs, clock() - phase_t0, phase_budget
+                        )
+                        lr_top = one_cycle_lr(
+                            progress_frac, phase.lr, config.pct_start, config.div_factor, config.final_div_factor
+                        )
+                        for group in optimizer.param_groups:
+                            group["lr"] = lr_top * group["lr_ratio"]
+                        x, y = x.to(device, non_blocking=True), y.to(device, non_blocking=True)
+                        if config.channels_last and x.ndim == 4:
+                            x = x.contiguous(memory_format=torch.channels_last)
+                        with torch.autocast(device.type, dtype=amp_dtype or torch.float32,
+                                            enabled=amp_dtype is not None):
+                            loss = step(model, x, y, gen)
+                        optimizer.zero_grad(set_to_none=True)
+                        if scaler is not None:
+                            scaler.scale(loss).backward()
+                            scaler.unscale_(optimizer)
+                        else:
+                            loss.backward()
+                        if config.grad_clip:
+                            nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
+                        if scaler is not None:
+                            scaler.step(optimizer)
+                            scaler.update()
+                        else:
+                            optimizer.step()
+                        loss_sum += float(loss.detach()) * len(x)
+                        seen += len(x)
+                        n_batches += 1
+                        batch_step.advance()
+                        if phase_budget is not None and clock() - phase_t0 >= phase_budget:
+                            out_of_time = True
+                            break
                 if config.bn_recalibration_batches:
                     calib_gen = torch.Generator().manual_seed(config.seed * 7_919 + global_epoch)
                     recalibrate_batch_norm(model, train_batches(global_epoch, calib_gen),
@@ -333,19 +381,12 @@ def fit(
                     "wall_s": time.monotonic() - wall_t0,
                 }
                 result.history.append(row)
-                improved = _score(metrics, config.monitor) > best_score
+                improved = _score(metrics, config) > best_score
                 if improved:
-                    best_score = _score(metrics, config.monitor)
+                    best_score = _score(metrics, config)
                     result.best_metrics, result.best_epoch = metrics, global_epoch
                     best_state = {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
                     save_best(best_state, metrics, global_epoch)
-                console.print(
-                    f"epoch {global_epoch:3d} {phase.name:8s} train_loss {row['train_loss']:.3f}  "
-                    + "  ".join(f"val_{k} {v:.3f}" for k, v in metrics.items())
-                    + ("  [green]best[/]" if improved else ""),
-                    highlight=False,
-                )
-                bars.advance(epoch_bar, 1)
                 phase_done = out_of_time or epoch + 1 == phase.epochs
                 # a finished phase hands over no optimizer state: the next phase builds its own
                 _save_last(
@@ -353,6 +394,19 @@ def fit(
                     0 if phase_done else epoch + 1, clock() - t0,
                     0.0 if phase_done else clock() - phase_t0, result, finished=False,
                 )
+                progress.message(
+                    f"epoch {global_epoch:3d} {phase.name:8s} train_loss {row['train_loss']:.3f}  "
+                    + "  ".join(f"val_{k} {v:.3f}" for k, v in metrics.items())
+                    + ("  (best)" if improved else "")
+                )
+                epochs_this_run += 1
+                if epochs_this_run == 1 and config.time_budget_s is None and global_epoch < total_epochs:
+                    per_epoch = time.monotonic() - epoch_wall_t0
+                    progress.message(
+                        f"{per_epoch:.1f} s per epoch: about {_duration(per_epoch * (total_epochs - global_epoch))}"
+                        f" more for {total_epochs} epochs; {budget_hint}"
+                    )
+                epoch_step.advance()
                 if out_of_time:
                     break
             if out_of_time:  # a cut-short earlier phase still lets the later phases run on what is left
