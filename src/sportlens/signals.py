@@ -82,6 +82,21 @@ def lowpass_with_gaps(values: np.ndarray, cutoff_hz: float, fs_hz: float, order:
     return out
 
 
+def gaussian_with_gaps(values: np.ndarray, sigma_samples: float) -> np.ndarray:
+    """Gaussian smoothing (zero lag: the kernel is symmetric) along axis 0, per run of finite samples."""
+    from scipy.ndimage import gaussian_filter1d
+
+    values = np.asarray(values, dtype=float)
+    out = values.copy()
+    flat = out.reshape(len(out), -1)
+    for col in range(flat.shape[1]):
+        y = flat[:, col]
+        for start, stop in finite_runs(np.isfinite(y)):
+            if stop - start >= 2:
+                y[start:stop] = gaussian_filter1d(y[start:stop], sigma_samples, mode="nearest")
+    return out
+
+
 def dominant_period(
     x: np.ndarray, rate_hz: float, min_period_s: float, max_period_s: float, near_best: float = 0.8
 ) -> float | None:

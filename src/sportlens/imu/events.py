@@ -6,10 +6,10 @@ across a gap; times are seconds on the recording's own time axis.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
-from scipy.integrate import trapezoid
 from scipy.ndimage import median_filter
 from scipy.signal import find_peaks
 
@@ -42,11 +42,33 @@ def saturated_axes(values: np.ndarray, min_pairs: int = 2) -> list[int]:
 
 # ---- jumps ------------------------------------------------------------------------------------------
 
+# Plausibility of a jump, as data: heights a person can reach (centre of mass rise, m), and how far two
+# independent height estimates of one jump may differ (ratio of the larger to the smaller) before one of them
+# is taken as wrong. Heights scale as velocity squared, so 1.5 allows 22 % between the velocities: the force
+# plate of the shared CMJ itself differs by 1.22x in height between take-off and landing velocity (the athlete
+# lands lower than they took off).
+PLAUSIBLE_HEIGHT_M = (0.03, 1.0)
+MAX_HEIGHT_RATIO = 1.5
+STILL_SEARCH_S = 2.5  # the still stance that starts the velocity integration lies this close before take-off
+STILL_MAX_STD_MPS2 = 0.3  # |acc| std of a still stance (a phone held at the chest: 0.05)
+STILL_MAX_RATE_RADS = 0.15  # mean |gyro| of a still stance (above a gyro's bias; a slow turn is not still)
+
 
 @dataclass(frozen=True)
 class Jump:
-    """One jump: take-off and landing (s), flight time (s), height from flight time g T^2 / 8 (m), and height
-    from take-off velocity v^2 / (2 g) (m) with that velocity (m/s) when a quiet stance precedes the jump."""
+    """One jump: take-off and landing (s), flight time (s) and three independent heights (m):
+
+    - from the flight time, g T^2 / 8 (needs the sensor in free fall from take-off to landing);
+    - from the take-off velocity v^2 / 2g (m/s; integrating the vertical acceleration from a still stance to
+      take-off: needs the sensor to move with the body up to take-off);
+    - from the landing velocity (the vertical velocity at landing, from the same integration carried on to
+      landing: needs the sensor to move with the body at the stance and at landing only, so a loose sensor's
+      wobble in between cancels).
+
+    `problems` lists the plausibility checks that failed; `height_m` is the flight-time height unless a problem
+    concerns it, else the landing-velocity height when that one is plausible, else None (`height_method` says
+    which).
+    """
 
     takeoff_s: float
     landing_s: float
@@ -54,9 +76,27 @@ class Jump:
     height_flight_m: float
     takeoff_velocity_mps: float | None
     height_velocity_m: float | None
+    landing_velocity_mps: float | None = None
+    height_landing_m: float | None = None
+    problems: tuple[str, ...] = ()
+    height_m: float | None = None
+    height_method: str | None = None
+
+    @property
+    def plausible(self) -> bool:
+        return not self.problems
 
     def as_dict(self) -> dict:
-        return {k: (None if v is None else round(float(v), 6)) for k, v in asdict(self).items()}
+        out: dict = {}
+        for k, v in asdict(self).items():
+            if k == "problems":
+                out[k] = list(v)
+            elif isinstance(v, str) or v is None:
+                out[k] = v
+            else:
+                out[k] = round(float(v), 6)
+        out["plausible"] = self.plausible
+        return out
 
 
 def jump_height_from_flight(flight_time_s: float, g: float = STANDARD_GRAVITY) -> float:
@@ -64,27 +104,106 @@ def jump_height_from_flight(flight_time_s: float, g: float = STANDARD_GRAVITY) -
     return g * flight_time_s**2 / 8.0
 
 
-def _takeoff_velocity(seg: ImuRecording, takeoff_index: int, quiet_s: float, g: float) -> float | None:
-    """Integrate the vertical acceleration from the last quiet stance before take-off (m/s), or None."""
-    acc = seg.acc_mps2
-    mag = np.linalg.norm(acc, axis=1)
-    n_quiet = max(3, int(round(quiet_s * seg.rate_hz)))
-    # last window before take-off where |a| stays within 0.5 m/s^2 of g: the athlete is standing still
-    ok = np.abs(mag - g) < 0.5
-    start = None
-    run = 0
-    for i in range(takeoff_index - 1, -1, -1):
-        run = run + 1 if ok[i] else 0
-        if run >= n_quiet:
-            start = i
-            break
-    if start is None:
+def _window_means(x: np.ndarray, n: int) -> np.ndarray:
+    c = np.concatenate([[0.0], np.cumsum(x)])
+    return (c[n:] - c[:-n]) / n
+
+
+def still_window(seg: ImuRecording, before: int, window_s: float = 0.3, search_s: float = STILL_SEARCH_S,
+                 max_std_mps2: float = STILL_MAX_STD_MPS2, max_rate_rads: float = STILL_MAX_RATE_RADS) -> slice | None:
+    """The stillest `window_s` of samples (lowest std of |acc|, and with a gyroscope a mean |omega| below
+    `max_rate_rads`) in the `search_s` before sample `before`: the athlete standing before the jump; None
+    when even that one moves (std above `max_std_mps2`)."""
+    n = max(3, int(round(window_s * seg.rate_hz)))
+    lo = max(0, before - int(round(search_s * seg.rate_hz)))
+    if before - lo < n:
         return None
-    up = acc[start : start + n_quiet].mean(axis=0)
-    up = up / np.linalg.norm(up)
-    a_vert = acc[start : takeoff_index + 1] @ up - g  # gravity direction held fixed through the push-off
-    t = seg.time_s[start : takeoff_index + 1]
-    return float(trapezoid(a_vert, t))
+    mag = np.linalg.norm(seg.acc_mps2[lo:before], axis=1)
+    mean = _window_means(mag, n)
+    var = np.clip(_window_means(mag**2, n) - mean**2, 0, None)
+    if seg.gyro_rads is not None:
+        turning = _window_means(np.linalg.norm(seg.gyro_rads[lo:before], axis=1), n) > max_rate_rads
+        var = np.where(turning, np.inf, var)
+    best = int(np.argmin(var))
+    if not np.sqrt(var[best]) <= max_std_mps2:
+        return None
+    return slice(lo + best, lo + best + n)
+
+
+def vertical_velocity(seg: ImuRecording, still: slice, stop: int) -> tuple[np.ndarray, float]:
+    """Vertical velocity (m/s, up positive) of the sensor from the still window `still` (velocity 0 there) to
+    sample `stop` (inclusive), and the gravity measured in the still window (m/s^2).
+
+    The acceleration is turned into the earth frame before its vertical part is taken: with a gyroscope the
+    orientation is integrated from the still window's tilt (gyro bias = its mean rate there), so a sensor
+    that tilts during the push-off is followed; without one the still window's gravity direction is kept.
+    Gravity is the |acc| measured while still, so a scale error of the accelerometer cancels.
+    """
+    from scipy.integrate import cumulative_trapezoid
+
+    a = seg.acc_mps2[still.start : stop + 1]
+    t = seg.time_s[still.start : stop + 1]
+    mean = seg.acc_mps2[still].mean(axis=0)
+    g_measured = float(np.linalg.norm(mean))
+    up = mean / g_measured
+    if seg.gyro_rads is None:
+        a_up = a @ up
+    else:
+        a_up = _earth_vertical(a, seg.gyro_rads[still.start : stop + 1] - seg.gyro_rads[still].mean(axis=0), t, up)
+    return cumulative_trapezoid(a_up - g_measured, t, initial=0.0), g_measured
+
+
+def _earth_vertical(acc: np.ndarray, gyro: np.ndarray, t: np.ndarray, up: np.ndarray) -> np.ndarray:
+    """Vertical component of acc (N, 3) in a frame that starts with `up` as vertical and turns with the gyro."""
+    from scipy.spatial.transform import Rotation
+
+    rot = Rotation.align_vectors([[0.0, 0.0, 1.0]], [up])[0]  # sensor -> earth at the first sample
+    rates = 0.5 * (gyro[1:] + gyro[:-1]) * np.diff(t)[:, None]  # mean rate over each step
+    steps = Rotation.from_rotvec(rates).as_matrix()
+    matrix = rot.as_matrix()
+    out = np.empty(len(acc))
+    out[0] = (matrix @ acc[0])[2]
+    for k in range(1, len(acc)):
+        matrix = matrix @ steps[k - 1]
+        out[k] = (matrix @ acc[k])[2]
+    return out
+
+
+def check_jump(jump: Jump) -> Jump:
+    """The jump with its plausibility problems listed and its headline height chosen (see `Jump`)."""
+    problems: list[str] = []
+    flight_bad = False
+    lo, hi = PLAUSIBLE_HEIGHT_M
+    if jump.takeoff_velocity_mps is not None and jump.takeoff_velocity_mps <= 0:
+        problems.append(
+            f"take-off velocity {jump.takeoff_velocity_mps:.2f} m/s is not upward: the take-off was found after "
+            "the athlete left the ground (the sensor was not in free fall at the start of the flight)"
+        )
+        flight_bad = True
+    estimates = {"flight-time": jump.height_flight_m, "take-off-velocity": jump.height_velocity_m,
+                 "landing-velocity": jump.height_landing_m}
+    for name, h in estimates.items():
+        if h is not None and not lo <= h <= hi:
+            problems.append(f"{name} height {h:.3f} m is outside {lo:g}-{hi:g} m")
+            flight_bad |= name == "flight-time"
+    for a_name, b_name in (("flight-time", "landing-velocity"), ("take-off-velocity", "landing-velocity"),
+                           ("flight-time", "take-off-velocity")):
+        a, b = estimates[a_name], estimates[b_name]
+        if b_name == "take-off-velocity" and estimates["landing-velocity"] is not None:
+            continue  # with a landing velocity, each is compared with that one
+        if a is None or b is None or a <= 0 or b <= 0:
+            continue
+        if max(a, b) / min(a, b) > MAX_HEIGHT_RATIO:
+            problems.append(
+                f"{a_name} height {a:.3f} m and {b_name} height {b:.3f} m disagree (more than "
+                f"{MAX_HEIGHT_RATIO:g}x): the sensor did not move with the body (loose or hand-held?)"
+            )
+            flight_bad |= a_name == "flight-time" and b_name == "landing-velocity"
+    height, method = jump.height_flight_m, "flight time"
+    if flight_bad:
+        landing = jump.height_landing_m
+        height, method = (landing, "landing velocity") if landing is not None and lo <= landing <= hi else (None, None)
+    return dataclasses.replace(jump, problems=tuple(problems), height_m=height, height_method=method)
 
 
 def detect_jumps(
@@ -102,8 +221,8 @@ def detect_jumps(
     threshold (`takeoff="free-fall"`, right for a sensor fixed to the body) or the last downward crossing of
     1 g after the push-off peak (`takeoff="1g"`, the end of the push-off: robust to a loosely held sensor that jolts at
     take-off, but early by the few tens of ms between peak velocity and take-off). Height = g T^2 / 8. When a
-    quiet stance precedes the jump, the take-off velocity (integral of the vertical acceleration up to
-    take-off) gives a second height v^2 / 2g.
+    still stance (`quiet_s` long) precedes the jump, the vertical velocity integrated from it gives two more
+    heights, from the take-off and the landing velocity (see `Jump`); `check_jump` then compares them.
     """
     if takeoff not in ("free-fall", "1g"):
         raise ValueError(f"takeoff must be 'free-fall' or '1g', got {takeoff!r}")
@@ -133,9 +252,20 @@ def detect_jumps(
             flight = landing - t_off
             if not (min_flight_s <= flight <= max_flight_s):
                 continue
-            v = _takeoff_velocity(seg, k - 1, quiet_s, g)  # up to the last sample still on the ground
-            height_v = None if v is None or v <= 0 else v**2 / (2 * g)
-            jumps.append(Jump(t_off, landing, flight, jump_height_from_flight(flight, g), v, height_v))
+            v_off = v_land = None
+            still = still_window(seg, k - 1, quiet_s)
+            if still is not None:
+                v, g_still = vertical_velocity(seg, still, i1)
+                v_off = float(v[k - 1 - still.start])  # up to the last sample still on the ground
+                # in free fall the velocity falls at g: a line of slope -g through the free-fall samples, read at
+                # the landing crossing, is less sensitive to the exact crossing than v there
+                fall = np.arange(int(i0), i1) - still.start
+                v_land = float(np.mean(v[fall] - g_still * (landing - seg.time_s[still.start :][fall])))
+            height_v = None if v_off is None or v_off <= 0 else v_off**2 / (2 * g)
+            height_land = None if v_land is None or v_land >= 0 else v_land**2 / (2 * g)
+            jump = Jump(t_off, landing, flight, jump_height_from_flight(flight, g), v_off, height_v, v_land,
+                        height_land)
+            jumps.append(check_jump(jump))
     return jumps
 
 

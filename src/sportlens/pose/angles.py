@@ -32,6 +32,7 @@ class AngleDefinition:
     sign: float
     zero: str
     positive: str
+    fold_deg: float | None = None  # a line has no direction: fold the value into [-fold/2, fold/2)
 
 
 def _bilateral(name: str, kind: str, points: tuple[str, ...], offset: float, sign: float, zero: str, positive: str):
@@ -54,9 +55,11 @@ ANGLES: tuple[AngleDefinition, ...] = (
     *_bilateral("shoulder", "joint", ("{side}_hip", "{side}_shoulder", "{side}_elbow"), 0.0, 1.0,
                 "upper arm along the trunk", "elevation of the arm (flexion or abduction)"),
     AngleDefinition("shoulder_tilt", "segment", ("right_shoulder", "left_shoulder"), -90.0, 1.0,
-                    "shoulder line level (athlete facing the camera)", "line turned clockwise on screen"),
+                    "shoulder line level (facing the camera or turned away)", "line turned clockwise on screen",
+                    fold_deg=180.0),
     AngleDefinition("hip_tilt", "segment", ("right_hip", "left_hip"), -90.0, 1.0,
-                    "hip line level (athlete facing the camera)", "line turned clockwise on screen"),
+                    "hip line level (facing the camera or turned away)", "line turned clockwise on screen",
+                    fold_deg=180.0),
     AngleDefinition("trunk_lean", "segment", ("mid_hip", "mid_shoulder"), 0.0, 1.0,
                     "trunk vertical", "shoulders to the image's right of the hips"),
     AngleDefinition("neck_trunk", "segments", ("mid_hip", "mid_shoulder", "mid_shoulder", "mid_ear"), 0.0, 1.0,
@@ -133,7 +136,16 @@ def compute_angle(definition: AngleDefinition, points: dict[str, np.ndarray]) ->
         raw = signed_angle_deg(p[1][..., :2] - p[0][..., :2], p[3][..., :2] - p[2][..., :2])
     else:
         raise ValueError(f"unknown angle kind {definition.kind!r} in {definition.name}")
-    return definition.offset_deg + definition.sign * raw
+    value = definition.offset_deg + definition.sign * raw
+    if definition.fold_deg:
+        half = definition.fold_deg / 2
+        value = np.mod(value + half, definition.fold_deg) - half
+    return value
+
+
+def select_angles(names: tuple[str, ...] | list[str] = (), definitions=ANGLES) -> tuple[AngleDefinition, ...]:
+    """The definitions named (all when names is empty), in the table's order."""
+    return tuple(d for d in definitions if not names or d.name in names)
 
 
 def compute_angles(seq: PoseSequence, definitions=ANGLES, space: str = "image") -> pd.DataFrame:
@@ -152,5 +164,7 @@ def angle_definitions_markdown(definitions=ANGLES) -> str:
     for d in definitions:
         raw = "raw" if d.sign > 0 else "−raw"
         value = f"{d.offset_deg:g} {'+' if d.sign > 0 else '−'} raw" if d.offset_deg else raw
+        if d.fold_deg:
+            value += f", folded into [−{d.fold_deg / 2:g}, {d.fold_deg / 2:g})"
         lines.append(f"| `{d.name}` | {d.kind} | {' → '.join(d.points)} | {value} | {d.zero} | {d.positive} |")
     return "\n".join(lines) + "\n"

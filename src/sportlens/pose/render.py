@@ -12,7 +12,7 @@ from sportlens.io.atomic import save_figure
 from sportlens.pose.angles import ANGLES
 from sportlens.pose.keypoints import SKELETON_EDGES
 from sportlens.pose.sequence import PoseSequence
-from sportlens.video.decode import decode_frames, prefetch
+from sportlens.video.decode import VideoInfo, decode_frames, prefetch
 from sportlens.video.draw import draw_skeleton, draw_value_panel
 from sportlens.video.encode import VideoWriter
 
@@ -28,25 +28,34 @@ PLOT_GROUPS = (
 )
 
 
-def render_annotated_video(source: Path, seq: PoseSequence, angles: pd.DataFrame, target: Path,
-                           fps: float | None = None, progress: Progress | None = None) -> Path:
-    """Decode the source again at full size and draw the cleaned skeleton and current angle values."""
-    names = [d.name for d in ANGLES]
-    values = angles[names].to_numpy(dtype=float)
+def render_annotated_video(info: VideoInfo, seq: PoseSequence, angles: pd.DataFrame, target: Path,
+                           definitions=ANGLES, progress: Progress | None = None) -> Path:
+    """Decode the analysed frames again at full size and draw the cleaned skeleton and current angle values."""
     progress = ensure_progress(progress, "pose")
+    names = [d.name for d in definitions]
+    values = angles[names].to_numpy(dtype=float)
+    first = int(seq.frame[0]) if len(seq) else 0
     with VideoWriter(target, seq.video_fps, seq.width, seq.height) as writer, \
             progress.step("video", total=len(seq), unit="frames") as step:
-        for frame in prefetch(decode_frames(source, fps=fps)):
+        for frame in prefetch(decode_frames(info.path, info=info, start=first, stop=first + len(seq))):
             image = frame.image  # a fresh array per decoded frame: draw on it directly
-            i = frame.index
-            if i < len(seq) and not np.all(np.isnan(seq.xy_px[i])):
-                points = {name: seq.xy_px[i, k] for k, name in enumerate(seq.names)}
-                draw_skeleton(image, points, SKELETON_EDGES)
-                rows = [(n, "—" if np.isnan(v) else f"{v:.0f} deg") for n, v in zip(names, values[i], strict=True)]
-                draw_value_panel(image, rows)
+            i = frame.index - first
+            if 0 <= i < len(seq):
+                draw_pose(image, seq, i, names, values[i])
             writer.write(image)
             step.advance()
     return target
+
+
+def draw_pose(image: np.ndarray, seq: PoseSequence, i: int, names: list[str], values: np.ndarray) -> None:
+    """Skeleton of frame i and the panel of current angle values, drawn in place."""
+    if np.all(np.isnan(seq.xy_px[i])):
+        return
+    points = {name: seq.xy_px[i, k] for k, name in enumerate(seq.names)}
+    draw_skeleton(image, points, SKELETON_EDGES)
+    if names:
+        rows = [(n, "—" if np.isnan(v) else f"{v:.0f} deg") for n, v in zip(names, values, strict=True)]
+        draw_value_panel(image, rows)
 
 
 def plot_angles(angles: pd.DataFrame, target: Path, title: str = "") -> Path:
@@ -56,10 +65,13 @@ def plot_angles(angles: pd.DataFrame, target: Path, title: str = "") -> Path:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(len(PLOT_GROUPS), 1, figsize=(10, 2.0 * len(PLOT_GROUPS)), sharex=True)
+    groups = [(name, [c for c in cols if c in angles.columns]) for name, cols in PLOT_GROUPS]
+    groups = [(name, cols) for name, cols in groups if cols]
+    fig, axes = plt.subplots(len(groups), 1, figsize=(10, 2.0 * len(groups) + 0.6), sharex=True, squeeze=False)
+    axes = axes[:, 0]
     t = angles["time_s"].to_numpy()
-    for ax, (name, cols) in zip(axes, PLOT_GROUPS, strict=True):
-        for col, colour in zip(cols, ("tab:blue", "tab:red"), strict=True):
+    for ax, (name, cols) in zip(axes, groups, strict=True):
+        for col, colour in zip(cols, ("tab:blue", "tab:red"), strict=False):
             ax.plot(t, angles[col], color=colour, lw=1.4, label=col.replace("_", " "))
         ax.set_ylabel("deg")
         ax.set_title(name, fontsize=10, loc="left")

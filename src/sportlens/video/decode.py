@@ -58,13 +58,26 @@ def _resize_shape(width: int, height: int, size: tuple[int, int] | None, max_sid
 
 
 def image_sequence_files(folder: Path) -> list[Path]:
-    """Image files of a sequence folder, ordered by the number in their name (0000.jpg, 1.jpg ...)."""
+    """Image files of a folder, ordered by the number in their name (0000.jpg, 1.jpg ...), then by name."""
 
     def key(p: Path):
         digits = re.findall(r"\d+", p.stem)
         return (int(digits[-1]) if digits else -1, p.name)
 
-    return sorted((p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES), key=key)
+    return sorted((p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES), key=key)
+
+
+def frame_numbers(files: list[Path]) -> list[int] | None:
+    """The frame number in each name when the files are a numbered sequence (same text around one number,
+    e.g. frame_0001.jpg, frame_0002.jpg; numbers all different), else None."""
+    pattern = re.compile(r"^(.*?)(\d+)(\D*)$")
+    parts = [pattern.match(f.stem) for f in files]
+    if not parts or any(m is None for m in parts):
+        return None
+    if len({(m.group(1), m.group(3), f.suffix.lower()) for m, f in zip(parts, files, strict=True)}) != 1:
+        return None
+    numbers = [int(m.group(2)) for m in parts]
+    return numbers if len(set(numbers)) == len(numbers) else None
 
 
 def _check_exists(path: Path) -> None:
@@ -74,7 +87,8 @@ def _check_exists(path: Path) -> None:
         raise VideoError("input file is empty", path, "re-export or re-copy the video")
 
 
-def _read_image(path: Path) -> np.ndarray:
+def read_image(path: Path) -> np.ndarray:
+    """One image file as RGB uint8; ValueError when it cannot be decoded."""
     import cv2
 
     data = np.fromfile(path, dtype=np.uint8)
@@ -111,10 +125,12 @@ def probe_video(path: str | Path, fps: float | None = None) -> VideoInfo:
                              f"put frames named 0000.jpg, 0001.jpg ... ({', '.join(sorted(IMAGE_SUFFIXES))})")
         first = _first_readable(files)
         rate = fps or DEFAULT_SEQUENCE_FPS
-        return VideoInfo(path, "images", first.shape[1], first.shape[0], rate, len(files), len(files) / rate)
+        numbers = frame_numbers(files)
+        n = (numbers[-1] - numbers[0] + 1) if numbers else len(files)
+        return VideoInfo(path, "images", first.shape[1], first.shape[0], rate, n, n / rate)
     if path.suffix.lower() in IMAGE_SUFFIXES:
         try:
-            img = _read_image(path)
+            img = read_image(path)
         except ValueError:
             raise VideoError("not a readable image", path, "check the file or give a video") from None
         return VideoInfo(path, "image", img.shape[1], img.shape[0], fps or DEFAULT_SEQUENCE_FPS, 1, None)
@@ -155,7 +171,7 @@ def _display_rotation(container) -> int:
 def _first_readable(files: list[Path]) -> np.ndarray:
     for f in files[:50]:
         try:
-            return _read_image(f)
+            return read_image(f)
         except ValueError:
             continue
     raise VideoError("none of the first images can be read", files[0].parent, "check the image files")
@@ -169,6 +185,7 @@ def decode_frames(
     on_skip: SkipHandler | None = None,
     start: int = 0,
     stop: int | None = None,
+    info: VideoInfo | None = None,
 ) -> Iterator[Frame]:
     """Yield RGB frames from a video file, an image-sequence folder or one image.
 
@@ -176,8 +193,11 @@ def decode_frames(
     fps: frame rate for image sequences (default 30); ignored for videos, which carry their own.
     on_skip(index, reason) is called for each frame that cannot be decoded; decoding goes on.
     start/stop: only frames with start <= index < stop (a video seeks to the key frame before start).
+    info: the source's VideoInfo when the caller already probed it (saves opening the file again).
+    In a numbered image sequence a frame's index is its number minus the first number, so gaps in the
+    numbering stay gaps.
     """
-    info = probe_video(path, fps)
+    info = info if info is not None else probe_video(path, fps)
     if info.kind == "video":
         yield from _decode_video(info, size, max_side, on_skip, start, stop)
     else:
@@ -189,9 +209,13 @@ def _decode_sequence(info: VideoInfo, files: list[Path], size, max_side, on_skip
                      stop=None) -> Iterator[Frame]:
     import cv2
 
-    for index, file in enumerate(files[start:stop], start=start):
+    numbers = frame_numbers(files) if len(files) > 1 else None
+    indices = [n - numbers[0] for n in numbers] if numbers else list(range(len(files)))
+    for index, file in zip(indices, files, strict=True):
+        if index < start or (stop is not None and index >= stop):
+            continue
         try:
-            img = _read_image(file)
+            img = read_image(file)
         except ValueError as exc:
             if on_skip:
                 on_skip(index, f"{file.name}: {exc}")

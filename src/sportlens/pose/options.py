@@ -1,0 +1,70 @@
+"""Options of `sportlens pose`: one frozen dataclass that validates itself (the CLI, a TOML file and the
+service all build it), with the fixed choices as Literal types."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from sportlens.options import OptionError, check_literals, check_range
+
+FolderMode = Literal["auto", "photos", "sequence"]
+FilterType = Literal["butterworth", "gaussian", "none"]
+PoseModel = Literal["full"]
+FORMATS = ("csv", "coco", "openpose", "trc", "mot")
+MIN_POSE_SIDE = 96  # BlazePose's detector works at 224 px; below ~96 px a person is a few pixels tall
+
+
+@dataclass(frozen=True)
+class PoseOptions:
+    """Settings of one pose run (all recorded in summary.json; `sportlens pose --config FILE.toml` sets any)."""
+
+    model: PoseModel = "full"
+    min_visibility: float = 0.5  # keypoints below this are treated as missing before interpolation
+    max_gap_frames: int = 10  # interior gaps up to this many frames are interpolated, longer stay empty
+    filter: FilterType = "butterworth"  # zero-lag low-pass of the keypoint tracks ("none" keeps them raw)
+    cutoff_hz: float = 6.0  # Butterworth cut-off
+    filter_order: int = 4
+    gaussian_sigma_s: float = 0.05  # Gaussian smoothing width (seconds) when filter = "gaussian"
+    pose_max_side: int | None = 640  # frames are shrunk to this for BlazePose (it works at 256 px inside)
+    fps: float | None = None  # frame rate of an image sequence (videos carry their own)
+    folder_mode: FolderMode = "auto"  # a folder: independent photos, a frame sequence, or tell from the names
+    start_s: float | None = None  # analyse from this time (seconds) ...
+    end_s: float | None = None  # ... up to this time
+    angles: tuple[str, ...] = ()  # angle names to compute (empty: all); see docs/angles.md
+    person_height_m: float | None = None  # the athlete's height: scales pixels to metres (speeds, trajectories)
+    workers: int = 2  # segments of a video tracked in parallel threads (1 = one tracker, frame by frame)
+    min_segment_frames: int = 150  # a video is split only into segments at least this long (5 s at 30 fps)
+    annotated_video: bool = True
+    plot: bool = True
+    formats: tuple[str, ...] = field(default=FORMATS)
+
+    def __post_init__(self) -> None:
+        check_literals(self)
+        check_range("min_visibility", self.min_visibility, 0.0, 1.0)
+        check_range("max_gap_frames", self.max_gap_frames, 0)
+        check_range("cutoff_hz", self.cutoff_hz, 0.0, low_open=True)
+        check_range("filter_order", self.filter_order, 1, 8)
+        check_range("gaussian_sigma_s", self.gaussian_sigma_s, 0.0, 1.0, low_open=True)
+        check_range("pose_max_side", self.pose_max_side, MIN_POSE_SIDE)
+        check_range("fps", self.fps, 0.0, 1000.0, low_open=True)
+        check_range("start_s", self.start_s, 0.0)
+        check_range("end_s", self.end_s, 0.0, low_open=True)
+        if self.start_s is not None and self.end_s is not None and self.end_s <= self.start_s:
+            raise OptionError(f"--end ({self.end_s:g} s) must be after --start ({self.start_s:g} s)")
+        check_range("person_height_m", self.person_height_m, 0.5, 2.6)
+        check_range("workers", self.workers, 1, 16)
+        check_range("min_segment_frames", self.min_segment_frames, 10)
+        unknown = [f for f in self.formats if f not in FORMATS]
+        if unknown:
+            raise OptionError(f"--formats: unknown {', '.join(unknown)}; choose from {', '.join(FORMATS)}")
+        if self.angles:
+            from sportlens.pose.angles import ANGLE_NAMES
+
+            bad = [a for a in self.angles if a not in ANGLE_NAMES]
+            if bad:
+                raise OptionError(f"--angles: unknown {', '.join(bad)}; choose from {', '.join(ANGLE_NAMES)}")
+
+    @property
+    def smoothing(self) -> bool:
+        return self.filter != "none"
