@@ -41,6 +41,16 @@ def jump_signal(flight_time_s: float, rate_hz: float = 200.0, seed: int = 0):
     return t, acc, takeoff_s, landing_s
 
 
+def loose_jump_signal(flight_time_s: float = 0.5, rate_hz: float = 200.0):
+    """`jump_signal` with the sensor wobbling against the body over the first 60 % of the flight: one full
+    sine of relative acceleration (3 g peak), so it leaves free fall but moves with the body again before
+    landing, with no net velocity change (as the hand-held phone of the shared CMJ does). Same returns."""
+    t, acc, takeoff_s, landing_s = jump_signal(flight_time_s, rate_hz)
+    i0, n = int(round(takeoff_s * rate_hz)), int(0.6 * flight_time_s * rate_hz)
+    acc[i0 : i0 + n, 2] += 3 * G * np.sin(2 * np.pi * np.arange(n) / n)
+    return t, acc, takeoff_s, landing_s
+
+
 def reps_signal(n_first: int, n_second: int, period_s: float = 3.0, pause_s: float = 8.0, rate_hz: float = 50.0):
     """A sinusoidal exercise: n_first cycles, a pause (still), n_second cycles; acc in m/s^2, gyro rad/s."""
     rng = np.random.default_rng(1)
@@ -79,6 +89,7 @@ def frame(t, acc, gyro=None, acc_unit="ms2", gyro_unit="rads") -> pd.DataFrame:
 
 @pytest.fixture
 def synth():
-    """The generators above: synth.jump_signal, synth.reps_signal, synth.frame, synth.G."""
+    """The generators above: synth.jump_signal, synth.loose_jump_signal, synth.reps_signal, synth.frame, synth.G."""
     module = sys.modules[__name__]
-    return SimpleNamespace(jump_signal=module.jump_signal, reps_signal=module.reps_signal, frame=module.frame, G=G)
+    return SimpleNamespace(jump_signal=module.jump_signal, loose_jump_signal=module.loose_jump_signal,
+                           reps_signal=module.reps_signal, frame=module.frame, G=G)

@@ -3,15 +3,19 @@ import pytest
 
 from sportlens.errors import DataFormatError
 from sportlens.imu.events import (
+    MAX_HEIGHT_RATIO,
+    PLAUSIBLE_HEIGHT_M,
+    Jump,
+    check_jump,
     count_reps,
     detect_jumps,
     detect_steps,
     detect_strokes,
-    dominant_period,
     jump_height_from_flight,
     saturated_axes,
 )
 from sportlens.imu.recording import ImuRecording
+from sportlens.signals import dominant_period
 
 G = 9.80665
 
@@ -32,9 +36,54 @@ def test_simulated_jump_gives_flight_time_and_height(synth, flight_time_s):
     assert j.flight_time_s == pytest.approx(flight_time_s, abs=0.005)
     true_h = G * flight_time_s**2 / 8
     assert j.height_flight_m == pytest.approx(true_h, rel=0.035)
-    # the push-off was built to give v = g T / 2, so v^2 / 2g is the same height
-    assert j.takeoff_velocity_mps == pytest.approx(G * flight_time_s / 2, rel=0.005)
-    assert j.height_velocity_m == pytest.approx(true_h, rel=0.01)
+    # the push-off was built to give v = g T / 2, so v^2 / 2g is the same height; g itself is measured over
+    # 0.3 s of stance with 0.05 m/s^2 noise (about 0.007 m/s^2, i.e. 0.005 m/s over the 0.7 s push-off)
+    assert j.takeoff_velocity_mps == pytest.approx(G * flight_time_s / 2, rel=0.01)
+    assert j.height_velocity_m == pytest.approx(true_h, rel=0.02)
+    # landing at the take-off height: the landing velocity is the take-off velocity downwards; the landing
+    # crossing is found within one 5 ms sample, g x 5 ms = 0.05 m/s
+    assert j.landing_velocity_mps == pytest.approx(-G * flight_time_s / 2, abs=0.05)
+    assert j.height_landing_m == pytest.approx(true_h, abs=0.01)
+    assert j.plausible and j.problems == ()
+    assert (j.height_m, j.height_method) == (j.height_flight_m, "flight time")
+
+
+def test_a_sensor_that_leaves_free_fall_is_flagged_and_the_landing_velocity_gives_the_height(synth):
+    t, acc, *_ = synth.loose_jump_signal(0.5)
+    rec = ImuRecording(t, acc)
+    (j,) = detect_jumps(rec)
+    true_h = G * 0.25 / 8
+    assert j.height_flight_m < 0.5 * true_h  # the free-fall phase is only the end of the flight
+    assert j.takeoff_velocity_mps < 0  # "take-off" is found in mid-flight
+    assert not j.plausible
+    assert any("not upward" in p for p in j.problems)
+    assert any("disagree" in p and "loose or hand-held" in p for p in j.problems)
+    # the wobble has no net velocity change, so the landing velocity still holds the height
+    assert j.height_landing_m == pytest.approx(true_h, abs=0.01)
+    assert (j.height_m, j.height_method) == (j.height_landing_m, "landing velocity")
+
+
+def _jump(flight_m, velocity_m=None, landing_m=None, v_off=None):
+    t = (8 * flight_m / G) ** 0.5
+    return check_jump(Jump(1.0, 1.0 + t, t, flight_m, v_off, velocity_m, None, landing_m))
+
+
+def test_plausibility_checks_as_data():
+    lo, hi = PLAUSIBLE_HEIGHT_M
+    assert _jump(0.3, 0.3, 0.3, 2.4).plausible
+    high = _jump(hi * 1.2)
+    assert not high.plausible and f"outside {lo:g}-{hi:g} m" in high.problems[0]
+    assert high.height_m is None and high.height_method is None
+    # a ratio just inside the tolerance passes, just outside does not
+    assert _jump(0.3, landing_m=0.3 * MAX_HEIGHT_RATIO * 0.99).plausible
+    off = _jump(0.3, landing_m=0.3 * MAX_HEIGHT_RATIO * 1.01)
+    assert "disagree" in off.problems[0]
+    assert off.height_method == "landing velocity"
+    # without a landing velocity the take-off velocity is compared with the flight time
+    assert "disagree" in _jump(0.1, velocity_m=0.3).problems[0]
+    negative = _jump(0.3, v_off=-0.5)
+    assert "not upward" in negative.problems[0] and negative.height_m is None
+    assert negative.as_dict()["plausible"] is False
 
 
 def test_no_jump_when_standing(synth):

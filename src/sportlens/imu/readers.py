@@ -41,6 +41,31 @@ class LabelledRecording:
     meta: dict = field(default_factory=dict)
 
 
+SEPARATORS = (",", ";", "\t")
+_DECIMAL_COMMA = re.compile(r"(^|[;\t])\s*-?\d+,\d+\s*($|[;\t])")
+
+
+def sniff_csv(path: Path) -> dict[str, str]:
+    """The separator (the one the header line uses most: `,` `;` or tab) and the decimal mark of a CSV: a
+    `;`- or tab-separated file whose cells read like `9,81` has decimal commas (as spreadsheets in many
+    European locales write them). Returns keyword arguments for pandas.read_csv."""
+    import gzip
+
+    opener = gzip.open if path.suffix == ".gz" else open
+    try:
+        with opener(path, "rt", encoding="utf-8", errors="replace") as handle:
+            lines = [line.rstrip("\r\n") for _, line in zip(range(50), handle, strict=False)]
+    except (OSError, EOFError):
+        return {}  # pandas gives the error message
+    if not lines:
+        return {}
+    sep = max(SEPARATORS, key=lambda c: lines[0].count(c))
+    if sep == "," or not lines[0].count(sep):
+        return {}
+    decimal = "," if any(_DECIMAL_COMMA.search(line) for line in lines[1:]) else "."
+    return {"sep": sep, "decimal": decimal}
+
+
 def _open_csv(path: Path):
     import pandas as pd
 
@@ -50,7 +75,7 @@ def _open_csv(path: Path):
     if path.is_dir():
         raise InputFileError("expected a CSV file, got a folder", path)
     try:
-        frame = pd.read_csv(path)
+        frame = pd.read_csv(path, **sniff_csv(path))
     except Exception as exc:  # pandas raises several types for unreadable files
         raise DataFormatError(f"cannot read CSV ({type(exc).__name__}: {exc})", path) from None
     if frame.empty:
@@ -107,17 +132,20 @@ def read_csv(
     gyro_unit: str | None = None,
     mag_unit: str | None = None,
     placement: str = "unknown",
+    max_gap_s: float = 0.1,
     frame=None,
 ) -> ImuRecording:
     """Read one recording from a CSV with a time column (t_s, time_s, epoch_ms ...) and acc_x/y/z columns.
 
     Units come from column suffixes (`_g`, `_ms2`, `_dps`, `_rads`, `_ut`); explicit `*_unit` options
-    override or fill in missing suffixes. Without a time column, `rate_hz` gives t = sample / rate. A long
+    override or fill in missing suffixes. Without a time column, `rate_hz` gives t = sample / rate. Empty
+    cells are interpolated over runs of at most `max_gap_s`; rows of longer runs are left out (a gap in time);
+    rows out of time order are sorted when they sort into one timeline (`ImuRecording.notes` says what was
+    done); a time column that goes back otherwise is an error. A long
     table with a `recording_id` column needs `recording` when it holds more than one recording. `frame`: the
     CSV already read (a DataFrame from the same file), so a long table is parsed once; `path` then only names
     it in error messages.
     """
-    import pandas as pd
 
     path = Path(path)
     if frame is None:
@@ -144,24 +172,19 @@ def read_csv(
             "missing column(s) acc_x, acc_y, acc_z", path, "name them acc_x_g / acc_x_ms2 ... (unit suffix)"
         )
     explicit = {"acc": acc_unit, "gyro": gyro_unit, "mag": mag_unit}
-    values: dict[str, np.ndarray] = {}
+    lines = frame.index.to_numpy() + 2  # file line of each row: +1 header, +1 one-based
+    columns: dict[str, np.ndarray] = {}  # every numeric column read, NaN where a cell is empty
     units: dict[str, str] = {}
+    factors: dict[str, float] = {}
     for stream, info in streams.items():
         unit = explicit[stream] or info["unit"]
-        factor = _factor(stream, unit, path, info["columns"])
-        arr = frame[info["columns"]].apply(lambda col: pd.to_numeric(col, errors="coerce")).to_numpy(dtype=float)
-        bad = ~np.isfinite(arr).all(axis=1)
-        if bad.any():
-            row = int(np.flatnonzero(bad)[0]) + 2  # +1 header, +1 one-based
-            raise DataFormatError(f"missing or non-numeric {stream} value on line {row}", path)
-        values[stream] = arr * factor
+        factors[stream] = _factor(stream, unit, path, info["columns"])
         units[stream] = unit
+        for name in info["columns"]:
+            columns[name] = _numeric_column(frame[name], name, path, lines)
     time_col = next((c for c in TIME_COLUMNS if c in frame.columns), None)
     if time_col is not None:
-        t = frame[time_col].to_numpy(dtype=float) * TIME_COLUMNS[time_col]
-        if not np.isfinite(t).all():
-            raise DataFormatError(f"missing or non-numeric value in column {time_col}", path)
-        t = t - t[0] if time_col.endswith("_ms") else t
+        t = _numeric_column(frame[time_col], time_col, path, lines) * TIME_COLUMNS[time_col]
         units["time"] = time_col
     elif rate_hz:
         t = np.arange(len(frame)) / float(rate_hz)
@@ -170,8 +193,20 @@ def read_csv(
         raise DataFormatError(
             f"missing time column (one of {', '.join(TIME_COLUMNS)})", path, "add one or pass --rate-hz"
         )
-    if len(t) < 2:
+    notes: list[str] = []
+    table = np.column_stack([t, *columns.values()])
+    table, lines = _time_order(table, lines, time_col or "time", path, notes)
+    table, lines = _fill_gaps(table, lines, max_gap_s, rate_hz, path, notes)
+    if len(table) < 2:
         raise DataFormatError("the recording has fewer than 2 samples", path)
+    t = table[:, 0]
+    if time_col is not None and time_col.endswith("_ms"):
+        t = t - t[0]
+    values: dict[str, np.ndarray] = {}
+    k = 1
+    for stream in streams:
+        values[stream] = table[:, k : k + 3] * factors[stream]
+        k += 3
     try:
         return ImuRecording(
             time_s=t,
@@ -182,9 +217,96 @@ def read_csv(
             units=units,
             placement=placement,
             name=recording or path.name,
+            notes=tuple(notes),
         )
     except ValueError as exc:
         raise DataFormatError(str(exc), path) from None
+
+
+def _numeric_column(column, name: str, path: Path, lines: np.ndarray) -> np.ndarray:
+    """A column as floats with NaN for empty cells (and NaN/NA written out); text that is not a number is an
+    error naming its line, and so is a column without a single value."""
+    import pandas as pd
+
+    if column.dtype == object:
+        column = column.where(column.astype(str).str.strip() != "", None)
+    values = pd.to_numeric(column, errors="coerce")
+    wrong = values.isna() & column.notna()
+    if wrong.any():
+        row = int(np.flatnonzero(wrong.to_numpy())[0])
+        raise DataFormatError(f"non-numeric value {column.iloc[row]!r} in column {name} on line {lines[row]}", path,
+                              "fix or empty that cell (empty cells are interpolated)")
+    out = values.to_numpy(dtype=float)
+    if not np.isfinite(out).any():
+        raise DataFormatError(f"column {name} has no values", path, "fill it or remove that stream's columns")
+    return out
+
+
+def _time_order(table: np.ndarray, lines: np.ndarray, time_col: str, path: Path, notes: list[str]):
+    """Rows sorted by time (column 0) when they are a pure reordering of one timeline, with a note; a
+    DataFormatError naming the first backward line when they are not (two overlapping clocks, a reset).
+
+    A reordering is pure when the sorted stamps have no more steps under half the median step than the file
+    had in its own order (jitter and duplicated stamps stay allowed): two interleaved timelines make about
+    half of all steps short.
+    """
+    t = table[:, 0]
+    known = np.isfinite(t)
+    steps = np.diff(t[known])
+    if not (steps < 0).any():
+        return table, lines
+    back = int(np.flatnonzero(steps < 0)[0])
+    known_lines = lines[known]
+    sorted_steps = np.diff(np.sort(t[known]))
+    positive = sorted_steps[sorted_steps > 0]
+    median = float(np.median(positive)) if positive.size else 0.0
+    short_sorted = int(np.sum(sorted_steps < 0.5 * median))
+    short_before = int(np.sum((steps >= 0) & (steps < 0.5 * median)))
+    if median <= 0 or short_sorted > short_before + max(2, int(0.01 * steps.size)):
+        raise DataFormatError(
+            f"time goes back on line {known_lines[back + 1]} ({time_col} {t[known][back + 1]:g} after "
+            f"{t[known][back]:g}) and the rows do not sort into one timeline",
+            path,
+            "split the file where the clock was reset, or fix the time column",
+        )
+    moved = int(np.sum(steps < 0))
+    dropped = int(np.sum(~known))
+    order = np.argsort(t[known], kind="stable")
+    notes.append(
+        f"rows were not in time order ({moved} step(s) back, first on line {known_lines[back + 1]}): sorted by "
+        f"{time_col}" + (f"; {dropped} row(s) without a time stamp left out" if dropped else "")
+    )
+    return table[known][order], known_lines[order]
+
+
+def _fill_gaps(table: np.ndarray, lines: np.ndarray, max_gap_s: float, rate_hz: float | None, path: Path,
+               notes: list[str]):
+    """Empty cells: runs of at most `max_gap_s` (in samples at the file's rate) inside a column are filled by
+    linear interpolation; rows still missing a value (a longer run, or at either end) are left out, so the
+    recording has a gap in time there that every analysis treats as one. Each case adds a note."""
+    from sportlens.signals import finite_runs, interpolate_gaps
+
+    missing = ~np.isfinite(table)
+    if not missing.any():
+        return table, lines
+    t = table[:, 0]
+    steps = np.diff(t[np.isfinite(t)])
+    rate = float(rate_hz) if rate_hz else (1.0 / float(np.median(steps[steps > 0])) if (steps > 0).any() else 1.0)
+    limit = int(np.floor(max_gap_s * rate + 1e-9))
+    filled = interpolate_gaps(table, limit)
+    cells = int(np.sum(missing & np.isfinite(filled)))
+    if cells:
+        runs = sum(len(finite_runs(missing[:, k] & np.isfinite(filled[:, k]))) for k in range(table.shape[1]))
+        first = lines[np.flatnonzero((missing & np.isfinite(filled)).any(axis=1))[0]]
+        notes.append(f"{cells} empty cell(s) in {runs} gap(s) of at most {max_gap_s:g} s filled by linear "
+                     f"interpolation (first on line {first})")
+    keep = np.isfinite(filled).all(axis=1)
+    if not keep.all():
+        gaps = len(finite_runs(~keep))
+        first = lines[np.flatnonzero(~keep)[0]]
+        notes.append(f"{int(np.sum(~keep))} row(s) with empty cells in {gaps} gap(s) longer than {max_gap_s:g} s "
+                     f"(or at an end) left out, first on line {first}: the recording is split there")
+    return filled[keep], lines[keep]
 
 
 # ---- shared data sets (../shared/data/imu/<folder>) -------------------------------------------------

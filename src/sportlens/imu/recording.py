@@ -91,7 +91,8 @@ class ImuRecording:
     time_s (N,) seconds; acc_mps2 (N, 3) m/s^2 including gravity; gyro_rads (N, 3) rad/s or None (an
     accelerometer-only device); mag_ut (N, 3) microtesla (or the device's unit) or None. `rate_hz` is the
     nominal rate (the median rate of the stamps when not given); `source_rates_hz` the rate of each stream
-    before it was put on this time axis; `units` the units the source used; `placement` where it was worn.
+    before it was put on this time axis; `units` the units the source used; `placement` where it was worn;
+    `notes` what the reader changed (empty cells interpolated, rows sorted), for the user's warnings.
     """
 
     time_s: np.ndarray
@@ -103,6 +104,7 @@ class ImuRecording:
     units: dict = field(default_factory=dict)
     placement: str = "unknown"
     name: str = ""
+    notes: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         t = np.asarray(self.time_s, dtype=float)
