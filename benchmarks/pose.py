@@ -18,8 +18,9 @@ os.environ.setdefault("SPORTLENS_NO_PROGRESS", "1")
 
 from bench_record import append_row, machine, shared_path, today  # noqa: E402
 from sportlens.pose.estimate import BlazePoseEstimator  # noqa: E402
-from sportlens.pose.pipeline import PoseOptions, estimate_sequence, run_pose  # noqa: E402
-from sportlens.video.decode import decode_frames  # noqa: E402
+from sportlens.pose.options import PoseOptions  # noqa: E402
+from sportlens.pose.pipeline import estimate_sequence, run_pose  # noqa: E402
+from sportlens.video.decode import decode_frames, probe_video  # noqa: E402
 
 SECTION = "Pose (issue 2)"
 
@@ -36,10 +37,10 @@ def speed(clip: Path) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         for rep in range(2):
             decode.append(decode_only_fps(clip))
-            s = run_pose(clip, Path(tmp) / f"full{rep}", PoseOptions(), show_progress=False)
+            s = run_pose(clip, Path(tmp) / f"full{rep}", PoseOptions())
             e2e.append(s["fps"])
             pose_only.append(s["pose_fps"])
-            s = run_pose(clip, Path(tmp) / f"nov{rep}", PoseOptions(annotated_video=False), show_progress=False)
+            s = run_pose(clip, Path(tmp) / f"nov{rep}", PoseOptions(annotated_video=False))
             novideo.append(s["fps"])
     best = {"decode": max(decode), "e2e": max(e2e), "novideo": max(novideo), "pose": max(pose_only)}
     best["ratio"] = best["e2e"] / best["decode"]
@@ -47,7 +48,7 @@ def speed(clip: Path) -> dict:
 
 
 def yoga_share(folder: Path) -> tuple[int, int, dict]:
-    from sportlens.video.decode import IMAGE_SUFFIXES, _read_image
+    from sportlens.video.decode import IMAGE_SUFFIXES, read_image
 
     found = total = 0
     per_class: dict[str, list[int]] = {}
@@ -56,7 +57,7 @@ def yoga_share(folder: Path) -> tuple[int, int, dict]:
             for img_path in sorted(cls.iterdir()):
                 if img_path.suffix.lower() not in IMAGE_SUFFIXES:
                     continue
-                hit = estimator(_read_image(img_path)) is not None
+                hit = estimator(read_image(img_path)) is not None
                 found += hit
                 total += 1
                 per_class.setdefault(cls.name, [0, 0])
@@ -69,7 +70,7 @@ def workout_share(folder: Path) -> tuple[int, int, int, list]:
     frames = with_person = clips = 0
     worst = []
     for clip in sorted(folder.glob("*.mp4")):
-        run = estimate_sequence(clip, PoseOptions(), show_progress=False)
+        run = estimate_sequence(probe_video(clip), PoseOptions())
         n, k = len(run.sequence), int(run.sequence.detected.sum())
         frames += n
         with_person += k

@@ -26,8 +26,10 @@ os.environ.setdefault("SPORTLENS_NO_PROGRESS", "1")
 from bench_record import append_row, machine, shared_path, today  # noqa: E402
 from sportlens.pose.angles import compute_angles  # noqa: E402
 from sportlens.pose.keypoints import BLAZEPOSE_33  # noqa: E402
-from sportlens.pose.pipeline import PoseOptions, clean_sequence, estimate_sequence  # noqa: E402
+from sportlens.pose.options import PoseOptions  # noqa: E402
+from sportlens.pose.pipeline import clean_sequence, estimate_sequence  # noqa: E402
 from sportlens.pose.sequence import PoseSequence  # noqa: E402
+from sportlens.video.decode import probe_video  # noqa: E402
 
 SECTION = "Pose (issue 2)"
 TRIAL = "peers/pose2sim/S00_Demo_Session/S00_P00_SingleParticipant/S00_P00_T01_BalancingTrial"
@@ -93,7 +95,7 @@ def main() -> None:
     dists, angle_diffs, frames_both, frames_total = [], {a: [] for a in ANGLES}, 0, 0
     per_cam = []
     for cam in sorted((trial / "videos").glob("cam*.mp4")):
-        run = estimate_sequence(cam, options, show_progress=False)
+        run = estimate_sequence(probe_video(cam), options)
         ours = clean_sequence(run.sequence, options)
         peer = clean_sequence(peer_sequence(read_openpose_people(trial / "pose" / f"{cam.stem}_json"), ours), options)
         torso = np.linalg.norm(ours.point("mid_shoulder") - ours.point("mid_hip"), axis=1)

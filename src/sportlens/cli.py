@@ -11,12 +11,52 @@ from sportlens import __version__
 from sportlens.errors import UserError
 from sportlens.events import Cancelled
 
+
+def _plain_metavars() -> None:
+    """Help in the spelling people type: flags without a value placeholder (typer 0.29 shows `--json <bool>`,
+    which users read as `--json true`), choices as [a|b|c], other values as PATH/FLOAT/INTEGER/TEXT, and
+    arguments as NAME in the usage line (typer shows `{name}`)."""
+    from typer.core import TyperArgument, TyperOption
+
+    def display_type(self, ctx):
+        if getattr(self, "is_flag", False):
+            return None
+        desc = self.type_descriptor
+        if desc.is_choice and desc.choices:
+            return "[" + "|".join(str(getattr(c, "value", c)) for c in desc.choices) + "]"
+        if desc.is_path:
+            return "PATH"
+        bare = self.bare_type()
+        return {"int": "INTEGER", "float": "NUMBER", "str": "TEXT"}.get(bare, bare.upper())
+
+    def option_display(self, ctx):
+        return self.metavar if self.metavar is not None else display_type(self, ctx)
+
+    def argument_display(self, ctx):
+        return None  # the argument's own name says it; no type tag
+
+    def usage_name(self):
+        name = (self.metavar or self.name or "").upper()
+        if not self.required:
+            name = f"[{name}]"
+        return name + ("..." if self.nargs != 1 and not name.endswith("...") else "")
+
+    TyperOption.display_type = display_type
+    TyperOption.display_type_rich = option_display
+    TyperArgument.display_type_rich = argument_display
+    TyperArgument._usage_display_name = usage_name
+    TyperArgument._rich_display_name = lambda self: (self.metavar or self.name or "").upper()
+
+
+_plain_metavars()
+
 app = typer.Typer(
     name="sportlens",
     help="Markerless sport analytics: pose and joint angles from video, image classifiers, IMU events.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
+    rich_markup_mode=None,  # plain click help: real metavars (FILE, [a|b|c]) rather than <bool> placeholders
 )
 stderr = Console(stderr=True)
 _state = {"debug": False}
@@ -83,6 +123,11 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except typer.Exit as exc:
         return exc.exit_code
+    except BrokenPipeError:  # `sportlens ... | head`: the reader left; stop quietly
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except (typer.Abort, KeyboardInterrupt, Cancelled):
         stderr.print("[red]interrupted[/]: stopped; an output folder being written is left without summary.json "
                      "(marked incomplete): rerun the command to redo it", highlight=False, soft_wrap=True)

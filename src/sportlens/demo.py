@@ -9,8 +9,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sportlens.pose.pipeline import PoseOptions, run_pose
-from sportlens.progress import stderr_console
+from sportlens.events import Progress
+from sportlens.pose.options import PoseOptions
+from sportlens.pose.pipeline import run_pose
+from sportlens.progress import RichListener, stderr_console
 from sportlens.samples import rotating_clip
 
 
@@ -19,7 +21,8 @@ def main(out: str = "demo-out") -> int:
     out_dir.mkdir(parents=True, exist_ok=True)
     stderr_console.print("[bold]sportlens demo[/]: a clip of the astronaut photo (public domain) swaying ±20°")
     clip = rotating_clip(out_dir / "sample_sway.mp4", seconds=6.0)
-    summary = run_pose(clip.path, out_dir / "pose", PoseOptions())
+    with RichListener() as listener:
+        summary = run_pose(clip.path, out_dir / "pose", PoseOptions(), Progress("pose", listener))
     angles = pd.read_csv(out_dir / "pose" / "angles.csv")
     measured = angles["shoulder_tilt"].to_numpy()
     ok = np.isfinite(measured)

@@ -104,9 +104,10 @@ def _open_container(path: Path):
     try:
         container = av.open(str(path), mode="r")
     except (av.error.FFmpegError, UnicodeDecodeError, ValueError) as exc:
+        reason = getattr(exc, "strerror", None) or str(exc)
         raise VideoError(
-            "not a readable video", path,
-            f"{type(exc).__name__}: {exc}; give an mp4/mov/avi/mkv file or an image folder"
+            f"not a readable video ({reason.rstrip('.').lower()})", path,
+            "give an mp4/mov/avi/mkv file or an image folder; if it plays elsewhere, re-export it as H.264 mp4",
         ) from None
     if not container.streams.video:
         container.close()
