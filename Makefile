@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: venv test test-all demo lint bench clean-demo
+.PHONY: venv test test-fast demo lint clean-demo
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -17,8 +17,13 @@ venv: $(STAMP)
 lint: venv
 	$(BIN)/ruff check src tests benchmarks
 
+# every test, the few marked slow included (what CI and the README run)
 test: venv lint
 	$(BIN)/python -m pytest -q tests
+
+# quicker iteration: skips the tests marked slow (they train models or run long pipelines)
+test-fast: venv lint
+	$(BIN)/python -m pytest -q -m "not slow" tests
 
 demo: venv
 	$(BIN)/python -m sportlens.demo demo-out

@@ -1,10 +1,24 @@
 from sportlens import __version__
 
 
-def test_help_lists_commands(run_cli):
+def test_help_lists_every_task_with_its_help_line(run_cli):
     result = run_cli("--help")
     assert result.code == 0
-    assert "pose" in result.stdout
+    commands = result.stdout.split("Commands:")[1].split()
+    assert [c for c in commands if c in ("pose", "classify", "imu")] == ["pose", "classify", "imu"]
+    assert "<bool>" not in result.stdout  # flags are shown without a value placeholder
+
+
+def test_interrupted_run_exits_130_with_one_line(run_cli, monkeypatch):
+    from sportlens.pose import pipeline
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(pipeline, "run_pose", interrupted)
+    result = run_cli("pose", "anything.mp4", "-o", "out")
+    assert result.code == 130
+    assert result.stderr.strip().startswith("interrupted") and len(result.stderr.strip().splitlines()) == 1
 
 
 def test_version(run_cli):
