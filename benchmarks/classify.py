@@ -22,8 +22,10 @@ import torch
 
 from sportlens.classify.data import scan_images
 from sportlens.classify.metrics import classification_metrics
+from sportlens.classify.options import TrainOptions
 from sportlens.classify.recipes import recipe_for
-from sportlens.classify.train import TrainOptions, train_classifier
+from sportlens.classify.train import run_train
+from sportlens.command import run_task
 from sportlens.io.atomic import write_json, write_text
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -67,6 +69,11 @@ def append_rows(rows: list[str]) -> None:
     write_text(BENCH_FILE, text[:start] + section + ("\n" + text[end:] if end < len(text) else ""))
 
 
+def train(data: Path, run: Path, options: TrainOptions) -> dict:
+    """Train with the command line's progress bars and messages; returns the summary's metrics."""
+    return run_task("classify train", lambda progress: run_train(data, run, options, progress)).metrics
+
+
 def require(path: Path) -> Path:
     if not path.exists():
         sys.exit(f"benchmark data missing: {path} — put the shared image sets at ../shared/data/images/ (README there)")
@@ -79,9 +86,8 @@ def run_sports16(recipes: list[tuple[str, float]], out: Path, command: str) -> l
     for model, budget in recipes:
         run = out / f"sports16-{model}-{budget:g}min"
         t0 = time.time()
-        summary = train_classifier(
-            manifest, run, TrainOptions(model=model, epochs=1000, time_budget_min=budget, budget_clock="cpu")
-        )
+        options = TrainOptions(model=model, epochs=1000, time_budget_min=budget, budget_clock="cpu")
+        summary = train(manifest, run, options)
         test = summary["test"]
         training = summary["training"]
         print(f"sports16 {model}: test accuracy {test['accuracy']:.3f}, macro F1 {test['macro_f1']:.3f}, "
@@ -100,22 +106,21 @@ def run_sports16(recipes: list[tuple[str, float]], out: Path, command: str) -> l
 def run_yoga8(model: str, budget: float, folds: list[int], out: Path, command: str) -> list[str]:
     manifest = require(DATA / "yoga8" / "split.csv")
     from sportlens.classify.data import decode_all
-    from sportlens.classify.train import load_classifier, predict_logits
+    from sportlens.classify.inference import load_classifier, load_image, predict_logits
 
     y_true, y_pred, fold_acc, minutes, wall = [], [], [], 0.0, 0.0
     classes = None
     for fold in folds:
         run = out / f"yoga8-{model}-fold{fold}"
-        summary = train_classifier(
-            manifest, run, TrainOptions(model=model, epochs=1000, time_budget_min=budget, budget_clock="cpu", fold=fold)
-        )
+        options = TrainOptions(model=model, epochs=1000, time_budget_min=budget, budget_clock="cpu", fold=fold)
+        summary = train(manifest, run, options)
         minutes += summary["training"]["train_minutes"]
         wall += summary["training"]["wall_minutes"]
         loaded = load_classifier(run)
         classes = loaded.classes
         image_set = scan_images(manifest)
         image_set.items = [item for item in image_set.items if item.fold == fold]
-        decode_all(image_set, loaded.cache_size)
+        decode_all(image_set, loaded.image_size, decode=load_image)  # the preprocessing of predict and eval
         index = {name: i for i, name in enumerate(classes)}
         truth = np.array([index[item.label] for item in image_set.items])
         pred = predict_logits(loaded.module, image_set.pixels, loaded.image_size).argmax(1).numpy()

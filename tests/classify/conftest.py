@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
+import json
+import shutil
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -58,13 +63,64 @@ def make_shapes():
     return make_shape_set
 
 
-@pytest.fixture(scope="module")
-def make_shapes_module():
-    """make_shape_set for module-scoped fixtures (runs trained once per module)."""
-    return make_shape_set
-
-
 @pytest.fixture(autouse=True, scope="module")
 def _one_thread(one_torch_thread):
     """Every test here trains on one torch thread (fixture in tests/conftest.py)."""
     yield
+
+
+# a notebook-CNN at 32 px learns the shapes in 10 epochs (under 2 s on one thread); amp off: bf16 autocast
+# depends on the CPU's instruction set and would make exact counts differ between machines
+FAST = ["--model", "notebook-cnn", "--image-size", "32", "--batch-size", "16", "--amp", "off"]
+FAST_OPTIONS = dict(model="notebook-cnn", image_size=32, batch_size=16, amp="off")
+
+
+@dataclass
+class TrainedRun:
+    root: Path  # the generated data (read-only for tests: copy it before planting files)
+    run: Path
+    code: int  # what `sportlens classify train ... --json` returned and printed
+    stdout: str
+    stderr: str
+
+    def summary(self) -> dict:
+        return json.loads(self.stdout)
+
+
+@pytest.fixture(scope="session")
+def trained(tmp_path_factory) -> TrainedRun:
+    """One run trained through the command line for the whole session (eval, review, predict, export use it)."""
+    import torch
+
+    from sportlens.cli import main
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    base = tmp_path_factory.mktemp("trained")
+    root = make_shape_set(base / "shapes")
+    run = base / "run"
+    out, err = io.StringIO(), io.StringIO()
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = main(["classify", "train", str(root), "-o", str(run), *FAST, "--epochs", "10", "--json"])
+    finally:
+        torch.set_num_threads(before)
+    return TrainedRun(root, run, code, out.getvalue(), err.getvalue())
+
+
+@pytest.fixture
+def shapes_copy(trained, tmp_path) -> Path:
+    """A private copy of the trained run's data, free to change."""
+    return Path(shutil.copytree(trained.root, tmp_path / "shapes"))
+
+
+@pytest.fixture
+def fast_args() -> list[str]:
+    """`classify train` flags of the quick, machine-independent setting (FAST)."""
+    return list(FAST)
+
+
+@pytest.fixture
+def fast_options() -> dict:
+    """TrainOptions keywords of the same setting."""
+    return dict(FAST_OPTIONS)

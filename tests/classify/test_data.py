@@ -3,7 +3,7 @@ from collections import Counter
 import pytest
 import torch
 
-from sportlens.classify.data import assign_splits, check_class_sizes, decode_all, scan_images
+from sportlens.classify.data import assign_splits, check_class_sizes, decode_all, scan_images, skipped_warning
 from sportlens.errors import DataFormatError, InputFileError
 
 
@@ -64,3 +64,38 @@ def test_class_with_too_few_images_is_named(tmp_path, make_shapes):
     image_set = decode_all(scan_images(root), 16)
     with pytest.raises(DataFormatError, match="'square' has 2 \\(need at least 5\\)"):
         check_class_sizes(image_set)
+
+
+def test_an_empty_class_folder_is_a_class_with_no_images(tmp_path, make_shapes):
+    root = make_shapes(tmp_path / "data", per_class=6)
+    (root / "empty").mkdir()
+    image_set = scan_images(root)
+    assert image_set.classes == ["circle", "empty", "square", "triangle"]
+    assert image_set.class_counts()["empty"] == 0
+    with pytest.raises(DataFormatError, match="too few images per class: 'empty' has 0 \\(need at least 5\\)"):
+        check_class_sizes(image_set)
+
+
+def test_a_manifest_class_whose_files_are_all_missing_counts_as_empty(tmp_path, shapes_dir):
+    rows = ["path,class"] + [f"{p.relative_to(shapes_dir)},{p.parent.name}" for p in sorted(shapes_dir.rglob("*.png"))]
+    rows += ["gone/1.png,ghost", "gone/2.png,ghost"]
+    (shapes_dir / "m.csv").write_text("\n".join(rows) + "\n")
+    image_set = scan_images(shapes_dir / "m.csv")
+    assert image_set.class_counts()["ghost"] == 0 and len(image_set.skipped) == 2
+    with pytest.raises(DataFormatError, match="'ghost' has 0"):
+        check_class_sizes(image_set)
+
+
+def test_a_class_whose_images_do_not_decode_is_named(tmp_path, make_shapes):
+    root = make_shapes(tmp_path / "data", per_class=5)
+    for path in (root / "square").glob("*.png"):
+        path.write_bytes(b"not a png")
+    image_set = scan_images(root)
+    check_class_sizes(image_set)  # by file count all is well ...
+    decode_all(image_set, 16)
+    with pytest.raises(DataFormatError, match="'square' has 0"):  # ... the decoded images say otherwise
+        check_class_sizes(image_set)
+    warning = skipped_warning(image_set, limit=3)
+    assert warning.startswith("skipped 5 file(s) that are not readable images: ")
+    assert warning.count("(not a readable image)") == 3 and warning.endswith(" and 2 more (all listed in summary.json)")
+    assert skipped_warning(scan_images(root / "circle" / ".." )) is None

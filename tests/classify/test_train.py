@@ -1,9 +1,19 @@
+"""run_train as a library call: phases, progress events, stop from a listener and resume, the slow recipes."""
+
+from __future__ import annotations
+
+import pandas as pd
 import pytest
 import torch
 import torchvision
 
+from sportlens.classify.inference import load_classifier
+from sportlens.classify.options import TrainOptions
 from sportlens.classify.recipes import recipe_for
-from sportlens.classify.train import TrainOptions, _phases, load_classifier, train_classifier
+from sportlens.classify.train import _phases, run_train
+from sportlens.events import EventLog, Progress
+from sportlens.io.output_dir import INCOMPLETE
+from sportlens.summary import read_summary
 
 
 def test_transfer_phases_freeze_then_use_discriminative_rates():
@@ -14,6 +24,52 @@ def test_transfer_phases_freeze_then_use_discriminative_rates():
     assert finetune.lr_ratios == pytest.approx((0.01, 0.01**0.75, 0.1, 0.01**0.25, 1.0))
     (scratch,) = _phases(recipe, "none", 5)
     assert scratch.lr == recipe.lr and scratch.lr_ratios is None
+
+
+def test_progress_events_of_a_training_run(shapes_dir, tmp_path, fast_options):
+    log = EventLog()
+    summary = run_train(shapes_dir, tmp_path / "run", TrainOptions(**fast_options, epochs=2), Progress("t", log))
+    steps = {(e.step, e.unit) for e in log.events if e.kind == "start"}
+    assert {("decode", "images"), ("decode val", "images"), ("decode test", "images"), ("train", "epochs"),
+            ("train 1/2", "batches"), ("train 2/2", "batches")} <= steps
+    decoded = [e.done for e in log.events if e.step == "decode" and e.kind == "end"]
+    assert decoded == [72]
+    assert [e.done for e in log.events if e.step == "train" and e.kind == "advance"] == [1, 2]
+    assert all(e.total == 3 for e in log.events if e.unit == "batches")  # 48 training images // 16
+    messages = [e.message for e in log.events if e.kind == "message"]
+    assert sum(m.startswith("epoch") for m in messages) == 2
+    assert log.fraction() == 1.0
+    assert summary.metrics["training"]["epochs_run"] == 2
+
+
+def test_stopped_by_a_listener_after_the_first_epoch_then_resumed(shapes_dir, tmp_path, fast_options):
+    """KeyboardInterrupt from a progress listener (what Ctrl-C does in the CLI): the folder stays marked
+    incomplete with last.pt and train_config.json; resume continues from epoch 2 and finishes."""
+    run = tmp_path / "run"
+    options = TrainOptions(**fast_options, epochs=3)
+
+    def stop_after_first_epoch(event):
+        if event.step == "train" and event.kind == "advance" and event.done == 1:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        run_train(shapes_dir, run, options, Progress("t", stop_after_first_epoch))
+    assert sorted(p.name for p in run.iterdir()) == sorted(
+        [INCOMPLETE, "best.pt", "last.pt", "split.csv", "train_config.json"])
+    log = EventLog()
+    resumed = run_train(shapes_dir, run, TrainOptions(**fast_options, epochs=3, resume=True), Progress("t", log))
+    assert [e.done for e in log.events if e.step == "train" and e.kind == "advance"] == [1, 2, 3]  # 1: restored
+    assert [e.step for e in log.events if e.unit == "batches" and e.kind == "start"] == ["train 2/3", "train 3/3"]
+    assert pd.read_csv(run / "history.csv")["epoch"].tolist() == [1, 2, 3]
+    assert not (run / INCOMPLETE).exists()
+    assert read_summary(run).metrics["training"]["epochs_run"] == 3 == resumed.metrics["training"]["epochs_run"]
+
+    # the same three epochs without the interruption give the same weights
+    straight = run_train(shapes_dir, tmp_path / "straight", options)
+    a, b = load_classifier(run).module.state_dict(), load_classifier(tmp_path / "straight").module.state_dict()
+    for name, value in a.items():
+        assert torch.allclose(value, b[name], atol=1e-6), name
+    assert straight.metrics["val"] == resumed.metrics["val"]
 
 
 @pytest.mark.slow
@@ -28,18 +84,18 @@ def test_imagenet_weights_from_the_local_cache_train_in_two_phases(tmp_path, mon
     torch.manual_seed(7)
     backbone = torchvision.models.resnet18()
     torch.save(backbone.state_dict(), checkpoints / "resnet18-f37072fd.pth")
-    options = TrainOptions(model="resnet18", weights="imagenet", epochs=2, image_size=32, batch_size=16)
-    summary = train_classifier(shapes_dir, tmp_path / "run", options, progress=False)
-    history = (tmp_path / "run" / "history.csv").read_text().splitlines()
-    assert [line.split(",")[1] for line in history[1:]] == ["head", "head", "finetune", "finetune"]
+    options = TrainOptions(model="resnet18", weights="imagenet", epochs=2, image_size=32, batch_size=16, amp="off")
+    summary = run_train(shapes_dir, tmp_path / "run", options)
+    history = pd.read_csv(tmp_path / "run" / "history.csv")
+    assert history["phase"].tolist() == ["head", "head", "finetune", "finetune"]
     card = load_classifier(tmp_path / "run").card
-    assert card["weights_init"] == "imagenet" and summary["weights"] == "imagenet"
+    assert card["weights_init"] == "imagenet" and summary.metrics["weights"] == "imagenet"
     assert card["recipe"]["head_epochs"] == 2
 
 
 @pytest.mark.slow
 def test_mobilenet_from_scratch_evaluates_above_chance(tmp_path, shapes_dir):
     """Regression: without batch-norm recalibration MobileNetV3 scored exactly chance (1/3) here."""
-    options = TrainOptions(model="mobilenet_v3_small", epochs=10, image_size=48, batch_size=16)
-    summary = train_classifier(shapes_dir, tmp_path / "run", options, progress=False)
-    assert summary["val"]["accuracy"] >= 0.9
+    options = TrainOptions(model="mobilenet_v3_small", epochs=10, image_size=48, batch_size=16, amp="off")
+    summary = run_train(shapes_dir, tmp_path / "run", options)
+    assert summary.metrics["val"]["accuracy"] >= 0.9

@@ -1,211 +1,220 @@
-"""`sportlens classify ...`: train, eval, review, clean, predict, export (and list the models)."""
+"""`sportlens classify ...`: train, eval, review, clean, predict, export (and list the models).
+
+Thin: each command maps its flags to the options dataclass and calls `run_<verb>` through `run_task`.
+Results people read (tables, accuracies, labels) go to stdout, progress and messages to stderr; with --json,
+stdout holds only the summary and the results go to stderr. Only light modules are imported here; torch and
+friends load inside the commands, so `sportlens --help` stays fast.
+"""
 
 from __future__ import annotations
 
+from enum import Enum
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
-from sportlens.io.atomic import print_json
+from sportlens.classify import options as opts
+from sportlens.classify.recipes import RECIPES
+from sportlens.command import JSON_HELP, OUT_HELP, report, run_task
 
 app = typer.Typer(
     help="Image classification of sport scenes and poses: train, evaluate, review mistakes, clean, predict, export.",
     no_args_is_help=True,
 )
-console = Console(stderr=True)
 
 
-def command_text(ctx: typer.Context) -> str:
-    """The command as an equivalent command line: arguments, then the options that differ from the defaults."""
-    names, node = [], ctx
-    while node.parent is not None:
-        names.append(node.info_name)
-        node = node.parent
-    words = ["sportlens", *reversed(names)]
-    for param in ctx.command.params:
-        value = ctx.params.get(param.name)
-        if param.param_type_name == "argument":
-            words.append(str(value))
-        elif value is not None and value != param.default and param.opts:
-            if isinstance(value, bool):
-                flag = param.opts[0] if value else (param.secondary_opts or param.opts)[0]
-                words.append(flag)
-            else:
-                words += [max(param.opts, key=len), str(value)]
-    return " ".join(words)
+def _choices(name: str, values: tuple[str, ...]) -> type[Enum]:
+    """A str Enum of fixed choices, so that --help lists them (typer shows an Enum's values)."""
+    return Enum(name, {value: value for value in values}, type=str)
 
 
-def _emit(obj: dict[str, Any], as_json: bool) -> None:
-    if as_json:
-        print_json(obj)
+ModelName = _choices("ModelName", tuple(sorted(RECIPES)))
+Weights = _choices("Weights", get_args(opts.Weights))
+Amp = _choices("Amp", get_args(opts.Amp))
+Device = _choices("Device", get_args(opts.Device))
+BudgetClock = _choices("BudgetClock", get_args(opts.BudgetClock))
+EvalSplit = _choices("EvalSplit", get_args(opts.EvalSplit))
+
+
+def _value(choice: Enum | None) -> Any:
+    return None if choice is None else choice.value
+
+
+def _show(result: Any, as_json: bool) -> None:
+    """A result (text or a rich table): stdout, or stderr when stdout carries the --json summary."""
+    from rich.console import Console
+
+    Console(stderr=as_json, soft_wrap=True, highlight=False).print(result)
 
 
 @app.command()
 def train(
-    ctx: typer.Context,
     data: Path = typer.Argument(..., help="Folder of CLASS/ sub-folders (optionally under train/ valid/ test/) or a "
                                           "manifest CSV (path,class[,split|fold])."),
-    out: Path = typer.Option(..., "-o", "--out", help="Run folder to create (best.pt, model card, curves)."),
-    model: str = typer.Option("resnet18", "--model", "-m", help="Registry name; see `sportlens classify models`."),
-    weights: str = typer.Option("none", help="none (from scratch) or imagenet (torchvision download or cache)."),
-    epochs: int | None = typer.Option(None, help="Epochs (default: the model's recipe)."),
+    out: Path = typer.Option(..., "-o", "--out", help=f"Run folder (best.pt, model card, curves). {OUT_HELP}"),
+    model: ModelName = typer.Option("resnet18", "--model", "-m", help="Model; see `sportlens classify models`."),
+    weights: Weights = typer.Option("none", help="none (from scratch) or imagenet (torchvision download or cache)."),
+    epochs: int | None = typer.Option(None, help="Epochs (default: the model's recipe). After the first epoch the "
+                                                 "run says how long the rest will take."),
     time_budget: float | None = typer.Option(None, "--time-budget", help="Stop after this many minutes, keeping "
                                              "the best model; the learning-rate schedule ends on time."),
-    budget_clock: str = typer.Option("wall", help="What --time-budget counts: wall (clock time) or cpu (this "
-                                     "process's CPU time per thread: fair when other jobs share the cores)."),
+    budget_clock: BudgetClock = typer.Option("wall", help="What --time-budget counts: wall (clock time) or cpu (this "
+                                             "process's CPU time per thread: fair when other jobs share the cores)."),
     image_size: int | None = typer.Option(None, help="Input side in px (default: the recipe's)."),
     batch_size: int | None = typer.Option(None, help="Batch size (default: the recipe's)."),
     lr: float | None = typer.Option(None, help="Peak learning rate (default: the recipe's)."),
     seed: int = typer.Option(0, help="Seed of the split, the initialisation and the augmentation."),
     fold: int | None = typer.Option(None, help="With a manifest that has a fold column: test on this fold."),
-    min_per_class: int = typer.Option(5, help="Fewest usable images a class may have."),
-    amp: str = typer.Option("auto", help="Mixed precision: auto, off, bf16 or fp16."),
-    device: str = typer.Option("auto", help="auto, cpu or cuda."),
-    resume: bool = typer.Option(False, "--resume", help="Continue an interrupted run in OUT."),
-    progress: bool = typer.Option(True, "--progress/--no-progress", help="Show progress bars."),
-    as_json: bool = typer.Option(False, "--json", help="Print one JSON object (the summary) on stdout."),
+    min_per_class: int = typer.Option(opts.MIN_IMAGES_PER_CLASS, help="Fewest usable images a class may have (an "
+                                      "empty class folder is a class with 0: an error too)."),
+    amp: Amp = typer.Option("auto", help="Mixed precision (auto: bf16 where the CPU or GPU runs it fast)."),
+    device: Device = typer.Option("auto", help="auto (a CUDA GPU when visible), cpu or cuda."),
+    resume: bool = typer.Option(False, "--resume", help="Continue the interrupted run in OUT."),
+    as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
 ) -> None:
     """Train an image classifier; the best model on the validation split is kept."""
-    from sportlens.classify.train import TrainOptions, train_classifier
-    from sportlens.errors import UserError
+    from sportlens.classify.options import TrainOptions
 
-    if amp not in ("auto", "off", "bf16", "fp16"):
-        raise UserError(f"unknown --amp {amp!r}", hint="use auto, off, bf16 or fp16")
-    if budget_clock not in ("wall", "cpu"):
-        raise UserError(f"unknown --budget-clock {budget_clock!r}", hint="use wall or cpu")
     options = TrainOptions(
-        model=model, weights=weights, epochs=epochs, time_budget_min=time_budget, budget_clock=budget_clock,
-        image_size=image_size,
-        batch_size=batch_size, lr=lr, seed=seed, fold=fold, min_per_class=min_per_class, amp=amp, device=device,
-        command=command_text(ctx),
+        model=model.value, weights=weights.value, epochs=epochs, time_budget_min=time_budget,
+        budget_clock=budget_clock.value, image_size=image_size, batch_size=batch_size, lr=lr, seed=seed, fold=fold,
+        min_per_class=min_per_class, amp=amp.value, device=device.value, resume=resume,
     )
-    summary = train_classifier(data, out, options, resume=resume, progress=progress, console=console)
-    test = summary["test"]
-    console.print(
-        f"[bold]done[/]: best validation accuracy {summary['val'].get('accuracy', float('nan')):.3f} "
-        f"(epoch {summary['training']['best_epoch']})"
-        + ("" if test is None else f", test accuracy {test['accuracy']:.3f}, macro F1 {test['macro_f1']:.3f}")
-        + f", {summary['training']['train_minutes']:.1f} min → {out}",
-        highlight=False,
+    from sportlens.classify.train import run_train
+
+    summary = run_task("classify train", lambda progress: run_train(data, out, options, progress))
+    m = summary.metrics
+    test = m["test"]
+    _show(
+        f"{m['model']}: best validation accuracy {m['val'].get('accuracy', float('nan')):.3f} "
+        f"(epoch {m['training']['best_epoch']} of {m['training']['epochs_run']})"
+        + ("" if test is None else f", test accuracy {test['accuracy']:.3f}, macro F1 {test['macro_f1']:.3f} "
+           f"on {test['n_images']} images")
+        + f", {m['training']['train_minutes']:.1f} min",
+        as_json,
     )
-    _emit(summary, as_json)
+    report(summary, as_json, out_dir=out)
 
 
 @app.command("eval")
 def evaluate(
     run: Path = typer.Argument(..., help="Run folder written by train (or its best.pt)."),
     data: Path = typer.Argument(..., help="Folder or manifest to evaluate on."),
-    out: Path | None = typer.Option(None, "-o", "--out", help="Output folder (default RUN/eval)."),
-    split: str = typer.Option("auto", help="auto (test split if known, else all), test, val, train or all."),
-    as_json: bool = typer.Option(False, "--json", help="Print one JSON object on stdout."),
+    out: Path | None = typer.Option(None, "-o", "--out", help=f"Output folder (default RUN/eval). {OUT_HELP}"),
+    split: EvalSplit = typer.Option("auto", help="auto: the data's test split, else the run's test split when DATA "
+                                    "is the training data, else all images."),
+    as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
 ) -> None:
     """Accuracy, macro F1, per-class precision/recall, confusion matrix, most confident mistakes, curves."""
-    from sportlens.classify.evaluate import evaluate_run
+    from rich.table import Table
 
-    result = evaluate_run(run, data, out, split=split, console=console)
-    table = Table("class", "precision", "recall", "f1", "images", title=f"{result['model']} on {result['split']}")
-    for name, m in result["per_class"].items():
-        table.add_row(name, f"{m['precision']:.3f}", f"{m['recall']:.3f}", f"{m['f1']:.3f}", str(m["support"]))
-    console.print(table)
-    console.print(
-        f"accuracy {result['accuracy']:.3f}, macro F1 {result['macro_f1']:.3f} on {result['n_images']} images "
-        f"→ {result['out']}",
-        highlight=False,
-    )
-    _emit(result, as_json)
+    from sportlens.classify.evaluate import run_eval
+    from sportlens.classify.options import EvalOptions
+
+    options = EvalOptions(split=split.value)
+    summary = run_task("classify eval", lambda progress: run_eval(run, data, out, options, progress))
+    m = summary.metrics
+    table = Table("class", "precision", "recall", "f1", "images", title=f"{m['model']} on {m['split']}")
+    for name, row in m["per_class"].items():
+        table.add_row(name, f"{row['precision']:.3f}", f"{row['recall']:.3f}", f"{row['f1']:.3f}", str(row["support"]))
+    _show(table, as_json)
+    _show(f"accuracy {m['accuracy']:.3f}, macro F1 {m['macro_f1']:.3f} on {m['n_images']} images", as_json)
+    report(summary, as_json, out_dir=out or Path(m["run"]) / "eval")
 
 
 @app.command()
 def review(
     run: Path = typer.Argument(..., help="Run folder written by train."),
     data: Path = typer.Argument(..., help="Folder or manifest to review (usually the training data)."),
-    out: Path | None = typer.Option(None, "-o", "--out", help="Output folder (default RUN/review)."),
+    out: Path | None = typer.Option(None, "-o", "--out", help=f"Output folder (default RUN/review). {OUT_HELP}"),
     max_distance: int = typer.Option(6, help="Largest pHash Hamming distance (of 64 bits) for a near-duplicate."),
     html_rows: int = typer.Option(200, help="Images shown on the HTML page."),
-    as_json: bool = typer.Option(False, "--json", help="Print one JSON object on stdout."),
+    as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
 ) -> None:
     """Rank images most likely mislabelled and find near-duplicates; writes review.csv and review.html."""
-    from sportlens.classify.review import review_run
+    from sportlens.classify.options import ReviewOptions
+    from sportlens.classify.review import run_review
 
-    summary = review_run(run, data, out, max_distance=max_distance, html_rows=html_rows, console=console)
-    console.print(
-        f"{summary['n_images']} images: {summary['n_predicted_other_class']} predicted as another class, "
-        f"{summary['n_duplicate_pairs']} near-duplicate pairs → {summary['out']}/review.html",
-        highlight=False,
-    )
-    _emit(summary, as_json)
+    options = ReviewOptions(max_distance=max_distance, html_rows=html_rows)
+    summary = run_task("classify review", lambda progress: run_review(run, data, out, options, progress))
+    m = summary.metrics
+    folder = out or Path(m["run"]) / "review"
+    _show(f"{m['n_images']} images: {m['n_predicted_other_class']} predicted as another class, "
+          f"{m['n_duplicate_pairs']} near-duplicate pairs; open {folder / 'review.html'}", as_json)
+    report(summary, as_json, out_dir=folder)
 
 
 @app.command()
 def clean(
     data: Path = typer.Argument(..., help="The folder or manifest that was reviewed."),
     decisions: Path = typer.Argument(..., help="review.csv (edited) or the page's review-decisions.csv."),
-    out: Path = typer.Option(..., "-o", "--out", help="Folder for the new manifest.csv."),
-    as_json: bool = typer.Option(False, "--json", help="Print one JSON object on stdout."),
+    out: Path = typer.Option(..., "-o", "--out", help=f"Folder for the new manifest.csv. {OUT_HELP}"),
+    as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
 ) -> None:
     """Apply keep/relabel/drop decisions to a new manifest (your image files are never changed)."""
-    from sportlens.classify.review import clean_manifest
+    from sportlens.classify.options import CleanOptions
+    from sportlens.classify.review import run_clean
 
-    summary = clean_manifest(data, decisions, out, console=console)
-    console.print(
-        f"kept {summary['kept']}, relabelled {summary['relabelled']}, dropped {summary['dropped']} → "
-        f"{summary['manifest']} (train on it with `sportlens classify train {summary['manifest']} -o RUN`)",
-        highlight=False,
-    )
-    _emit(summary, as_json)
+    summary = run_task("classify clean", lambda progress: run_clean(data, decisions, out, CleanOptions(), progress))
+    m = summary.metrics
+    _show(f"kept {m['kept']}, relabelled {m['relabelled']}, dropped {m['dropped']}: {m['manifest']} "
+          f"(train on it with `sportlens classify train {m['manifest']} -o RUN`)", as_json)
+    report(summary, as_json, out_dir=out)
 
 
 @app.command()
 def predict(
     run: Path = typer.Argument(..., help="Run folder written by train (or its best.pt)."),
     target: str = typer.Argument(..., help="Image file, folder of images, or http(s) URL."),
+    out: Path | None = typer.Option(None, "-o", "--out", help=f"Also write predictions.csv here. {OUT_HELP}"),
     top_k: int = typer.Option(3, "--top-k", "-k", help="Labels per image."),
-    as_json: bool = typer.Option(False, "--json", help="Print one JSON object on stdout."),
+    as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
 ) -> None:
-    """Top-k labels with probabilities."""
-    from sportlens.classify.predict import predict_inputs
+    """Top-k labels with probabilities, one line per image on stdout."""
+    from sportlens.classify.options import PredictOptions
+    from sportlens.classify.predict import run_predict
 
-    result = predict_inputs(run, target, top_k=top_k)
-    for row in result["predictions"]:
-        labels = ", ".join(f"{t['label']} {t['probability']:.3f}" for t in row["top_k"])
-        console.print(f"{row['input']}: {labels}", highlight=False, soft_wrap=True)
-    for row in result["skipped"]:
-        console.print(f"[yellow]skipped[/] {row['path']}: {row['reason']}", highlight=False)
-    _emit(result, as_json)
+    options = PredictOptions(top_k=top_k)
+    summary = run_task("classify predict", lambda progress: run_predict(run, target, out, options, progress))
+    lines = [f"{row['input']}: " + ", ".join(f"{t['label']} {t['probability']:.3f}" for t in row["top_k"])
+             for row in summary.metrics["predictions"]]
+    _show("\n".join(lines), as_json)
+    report(summary, as_json, [f"skipped {row['path']}: {row['reason']}" for row in summary.metrics["skipped"]],
+           out_dir=out)
 
 
 @app.command()
 def export(
     run: Path = typer.Argument(..., help="Run folder written by train (or its best.pt)."),
-    out: Path = typer.Option(..., "-o", "--out", help="Folder for model.onnx and model.json."),
-    opset: int = typer.Option(17, help="ONNX opset."),
-    as_json: bool = typer.Option(False, "--json", help="Print one JSON object on stdout."),
+    out: Path = typer.Option(..., "-o", "--out", help=f"Folder for model.onnx and model.json. {OUT_HELP}"),
+    opset: int = typer.Option(17, help=f"ONNX opset ({opts.MIN_OPSET}-{opts.MAX_OPSET})."),
+    as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
 ) -> None:
-    """Export to ONNX and check ONNX Runtime against PyTorch (max |logit difference| <= 1e-4)."""
-    from sportlens.classify.export import export_onnx
+    """Export to ONNX with the exact preprocessing in its metadata; checked against PyTorch (1e-4)."""
+    from sportlens.classify.export import run_export
+    from sportlens.classify.options import ExportOptions
 
-    info = export_onnx(run, out, opset=opset)
-    console.print(
-        f"wrote {info['onnx']} (max |ONNX - PyTorch| = {info['check']['max_abs_diff']:.1e} on "
-        f"{info['check']['n_images']} images)",
-        highlight=False,
-    )
-    _emit({k: v for k, v in info.items() if k != "card"}, as_json)
+    options = ExportOptions(opset=opset)
+    summary = run_task("classify export", lambda progress: run_export(run, out, options, progress))
+    check = summary.metrics["check"]
+    _show(f"{out / 'model.onnx'}: max |ONNX - PyTorch| = {check['max_abs_diff']:.1e} on {check['n_images']} images",
+          as_json)
+    report(summary, as_json, out_dir=out)
 
 
 @app.command()
-def models(as_json: bool = typer.Option(False, "--json", help="Print one JSON object on stdout.")) -> None:
-    """List the registered models and their training recipes."""
-    from sportlens.classify.models import MODELS
-    from sportlens.classify.recipes import RECIPES
+def models(as_json: bool = typer.Option(False, "--json", help=JSON_HELP)) -> None:
+    """List the models and their training recipes."""
+    from rich.table import Table
 
-    table = Table("model", "px", "batch", "epochs", "lr", "mixup/cutmix")
-    for name in MODELS.names():
+    from sportlens.summary import Summary
+
+    table = Table("model", "px", "batch", "epochs", "lr", "mixup/cutmix", "note")
+    for name in sorted(RECIPES):
         r = RECIPES[name]
         table.add_row(name, str(r.image_size), str(r.batch_size), str(r.epochs), f"{r.lr:g}",
-                      f"{r.mixup_alpha:g}/{r.cutmix_alpha:g}")
-    console.print(table)
-    _emit({"models": {name: RECIPES[name].to_dict() for name in MODELS.names()}}, as_json)
+                      f"{r.mixup_alpha:g}/{r.cutmix_alpha:g}", r.note)
+    _show(table, as_json)
+    summary = Summary(command="classify models", metrics={"models": {n: RECIPES[n].to_dict() for n in sorted(RECIPES)}})
+    report(summary, as_json)

@@ -5,12 +5,16 @@ Accepted inputs (DATA is a folder or a CSV file):
 - `DATA/{train,valid|val,test}/CLASS/*.jpg` (the folders are the split),
 - a manifest CSV with columns `path,class` and optionally `split` (train/val/test) or `fold` (integer);
   paths are relative to the CSV's folder or absolute (`classify clean` writes such manifests).
+
+A class is a class folder (even an empty one) or a class named in the manifest (even if none of its files
+exists): training needs at least `--min-per-class` usable images in every class, so an empty class folder
+and a class with too few images stop the run with the same error, naming them.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,13 +23,14 @@ import pandas as pd
 import torch
 from PIL import Image, UnidentifiedImageError
 
+from sportlens.classify.options import MIN_IMAGES_PER_CLASS
 from sportlens.constants import IMAGE_SUFFIXES
 from sportlens.errors import DataFormatError, InputFileError
+from sportlens.events import Progress, ensure_progress
 from sportlens.training.splits import stratified_split
 
 SPLIT_FOLDERS = {"train": "train", "valid": "val", "val": "val", "validation": "val", "test": "test"}
 SPLITS = ("train", "val", "test")
-MIN_IMAGES_PER_CLASS = 5
 VAL_FRACTION_OF_TRAIN = 0.15
 
 
@@ -58,6 +63,10 @@ class ImageSet:
         counts = Counter(item.label for item in self.items)
         return {name: counts.get(name, 0) for name in self.classes}
 
+    def subset(self, indices: Sequence[int]) -> ImageSet:
+        """The items at `indices` (same classes), without pixels and skipped files."""
+        return ImageSet(self.source, [self.items[i] for i in indices], list(self.classes))
+
 
 def is_image_file(path: Path) -> bool:
     return path.suffix.lower() in IMAGE_SUFFIXES
@@ -71,31 +80,34 @@ def scan_images(source: str | Path) -> ImageSet:
     if source.is_file():
         if source.suffix.lower() != ".csv":
             raise InputFileError("data must be a folder or a .csv manifest", source)
-        items, skipped = _read_manifest(source)
+        items, skipped, named = _read_manifest(source)
     else:
-        items, skipped = _scan_folder(source)
+        items, skipped, named = _scan_folder(source)
     if not items:
         raise InputFileError(
             "no images found", source, "expected CLASS/*.jpg sub-folders (optionally under train/ valid/ test/)"
         )
-    classes = sorted({item.label for item in items})
+    classes = sorted(named | {item.label for item in items})
     return ImageSet(source=source, items=items, classes=classes, skipped=skipped)
 
 
-def _scan_folder(root: Path) -> tuple[list[ImageItem], list[tuple[Path, str]]]:
+def _scan_folder(root: Path) -> tuple[list[ImageItem], list[tuple[Path, str]], set[str]]:
     subdirs = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
     split_dirs = [p for p in subdirs if p.name.lower() in SPLIT_FOLDERS]
     items: list[ImageItem] = []
     skipped: list[tuple[Path, str]] = []
+    named: set[str] = set()
     if split_dirs:
         for split_dir in split_dirs:
             split = SPLIT_FOLDERS[split_dir.name.lower()]
             for class_dir in sorted(p for p in split_dir.iterdir() if p.is_dir() and not p.name.startswith(".")):
+                named.add(class_dir.name)
                 _collect(class_dir, class_dir.name, split, items, skipped)
     else:
         for class_dir in subdirs:
+            named.add(class_dir.name)
             _collect(class_dir, class_dir.name, None, items, skipped)
-    return items, skipped
+    return items, skipped, named
 
 
 def _collect(
@@ -108,7 +120,7 @@ def _collect(
             skipped.append((path, f"not an image file ({path.suffix or 'no extension'})"))
 
 
-def _read_manifest(csv_path: Path) -> tuple[list[ImageItem], list[tuple[Path, str]]]:
+def _read_manifest(csv_path: Path) -> tuple[list[ImageItem], list[tuple[Path, str]], set[str]]:
     try:
         frame = pd.read_csv(csv_path, dtype=str, keep_default_na=False)
     except Exception as exc:  # parser errors, encoding errors: all mean the CSV is not usable
@@ -120,12 +132,14 @@ def _read_manifest(csv_path: Path) -> tuple[list[ImageItem], list[tuple[Path, st
         )
     items: list[ImageItem] = []
     skipped: list[tuple[Path, str]] = []
+    named: set[str] = set()
     for row_number, row in enumerate(frame.to_dict("records"), start=2):
         path = Path(row["path"])
         path = path if path.is_absolute() else csv_path.parent / path
         label = row["class"].strip()
         if not label:
             raise DataFormatError(f"row {row_number} has an empty class", csv_path)
+        named.add(label)
         split = (row.get("split") or "").strip().lower() or None
         if split is not None:
             if split not in SPLIT_FOLDERS:
@@ -144,11 +158,14 @@ def _read_manifest(csv_path: Path) -> tuple[list[ImageItem], list[tuple[Path, st
             skipped.append((path, f"not an image file ({path.suffix or 'no extension'})"))
         else:
             items.append(ImageItem(path, label, split, fold))
-    return items, skipped
+    return items, skipped, named
 
 
 def decode_image(path: Path, size: int) -> np.ndarray:
-    """Read an image as RGB and resize it (whole image, aspect not kept) to (size, size); uint8 (H, W, 3)."""
+    """Read an image as RGB and resize it (whole image, aspect not kept) to (size, size); uint8 (H, W, 3).
+
+    For the training cache: JPEGs are decoded at a reduced scale when much larger (fast). Inference uses the
+    one-step preprocessing of `classify.inference.load_image` instead."""
     with Image.open(path) as image:
         image.draft("RGB", (size, size))  # JPEG: decode at a reduced scale when the file is much larger
         rgb = image.convert("RGB")
@@ -157,21 +174,23 @@ def decode_image(path: Path, size: int) -> np.ndarray:
         return np.asarray(rgb, dtype=np.uint8)
 
 
-def decode_pil(image: Image.Image, size: int) -> np.ndarray:
-    """As decode_image, for an image already opened (e.g. fetched from a URL)."""
-    return np.asarray(image.convert("RGB").resize((size, size), Image.Resampling.BILINEAR, reducing_gap=2.0))
-
-
-def decode_all(image_set: ImageSet, size: int) -> ImageSet:
-    """Decode every image once into `image_set.pixels`; unreadable ones move from `items` to `skipped`."""
+def decode_all(
+    image_set: ImageSet, size: int, decode: Callable[[Path, int], np.ndarray] = decode_image,
+    progress: Progress | None = None, step: str = "decode",
+) -> ImageSet:
+    """Decode every image once into `image_set.pixels` with `decode(path, size)` (uint8 H, W, 3); unreadable
+    ones move from `items` to `skipped`. Reports a progress step in images."""
+    progress = ensure_progress(progress, "decode")
     arrays, kept = [], []
-    for item in image_set.items:
-        try:
-            arrays.append(decode_image(item.path, size))
-            kept.append(item)
-        except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as exc:
-            reason = "not a readable image" if isinstance(exc, UnidentifiedImageError) else f"cannot decode ({exc})"
-            image_set.skipped.append((item.path, reason))
+    with progress.step(step, total=len(image_set.items), unit="images") as counter:
+        for item in image_set.items:
+            try:
+                arrays.append(decode(item.path, size))
+                kept.append(item)
+            except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as exc:
+                why = "not a readable image" if isinstance(exc, UnidentifiedImageError) else f"cannot decode ({exc})"
+                image_set.skipped.append((item.path, why))
+            counter.advance()
     image_set.items = kept
     if arrays:
         image_set.pixels = torch.from_numpy(np.stack(arrays)).permute(0, 3, 1, 2).contiguous()
@@ -181,7 +200,8 @@ def decode_all(image_set: ImageSet, size: int) -> ImageSet:
 
 
 def check_class_sizes(image_set: ImageSet, minimum: int = MIN_IMAGES_PER_CLASS) -> None:
-    """Raise DataFormatError naming every class with fewer than `minimum` usable images."""
+    """Raise DataFormatError naming every class with fewer than `minimum` images (an empty class folder is a
+    class with 0): called on the files found, before decoding, and again on the decoded images."""
     small = [(name, n) for name, n in image_set.class_counts().items() if n < minimum]
     if small:
         listed = ", ".join(f"{name!r} has {n}" for name, n in small)
@@ -229,3 +249,17 @@ def assign_splits(image_set: ImageSet, seed: int = 0, fold: int | None = None) -
 
 def split_indices(splits: Sequence[str], name: str) -> np.ndarray:
     return np.array([i for i, s in enumerate(splits) if s == name], dtype=np.int64)
+
+
+def skipped_warning(image_set: ImageSet, limit: int = 5) -> str | None:
+    """One line naming the files left out (the first `limit`), or None when none were."""
+    if not image_set.skipped:
+        return None
+    named = ", ".join(f"{path} ({reason})" for path, reason in image_set.skipped[:limit])
+    more = len(image_set.skipped) - limit
+    return (f"skipped {len(image_set.skipped)} file(s) that are not readable images: {named}"
+            + (f" and {more} more" if more > 0 else "") + " (all listed in summary.json)")
+
+
+def skipped_rows(image_set: ImageSet) -> list[dict[str, str]]:
+    return [{"path": str(path), "reason": reason} for path, reason in image_set.skipped]

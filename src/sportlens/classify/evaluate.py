@@ -3,28 +3,26 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
 import torch
-from rich.console import Console
 
-from sportlens.classify.data import ImageSet, decode_all, scan_images
+from sportlens.classify.data import ImageSet, decode_all, scan_images, skipped_rows, skipped_warning
+from sportlens.classify.inference import LoadedClassifier, load_classifier, load_image, predict_logits
 from sportlens.classify.metrics import classification_metrics
+from sportlens.classify.options import EvalOptions
 from sportlens.classify.plots import plot_confusion, plot_history, plot_mistakes
-from sportlens.classify.train import LoadedClassifier, load_classifier, predict_logits, report_skipped
-from sportlens.errors import DataFormatError, UserError
+from sportlens.errors import DataFormatError
+from sportlens.events import Progress, ensure_progress
 from sportlens.io.atomic import write_csv, write_json
-
-EVAL_SPLITS = ("auto", "test", "val", "train", "all")
+from sportlens.io.output_dir import output_run
+from sportlens.summary import Summary, plain
 
 
 def select_split(image_set: ImageSet, run_dir: Path, split: str) -> tuple[ImageSet, str]:
     """Keep the images of `split`; "auto" means the data's own test split, else the run's recorded test split
     when the data is the training data, else every image (a new hold-out set)."""
-    if split not in EVAL_SPLITS:
-        raise UserError(f"unknown split {split!r}", hint=f"choose one of: {', '.join(EVAL_SPLITS)}")
     if split == "all":
         return image_set, "all images"
     recorded: dict[str, str] = {}
@@ -61,71 +59,66 @@ def predict_set(loaded: LoadedClassifier, image_set: ImageSet) -> tuple[np.ndarr
     return labels, torch.softmax(logits, dim=1).numpy()
 
 
-def evaluate_run(
-    run: str | Path, data: str | Path, out_dir: str | Path | None = None, split: str = "auto",
-    n_mistakes: int = 16, console: Console | None = None,
-) -> dict[str, Any]:
-    """Evaluate RUN on DATA; writes metrics.json, per_class.csv, predictions.csv, confusion_matrix.png,
-    mistakes.png, training_curves.png and summary.json into `out_dir` (default RUN/eval) and returns metrics."""
-    console = console or Console(stderr=True)
-    run = Path(run)
+def run_eval(
+    run: str | Path, data: str | Path, out_dir: str | Path | None = None, options: EvalOptions = EvalOptions(),
+    progress: Progress | None = None,
+) -> Summary:
+    """Evaluate RUN's best model on DATA into `out_dir` (default RUN/eval): metrics.json, per_class.csv,
+    predictions.csv, confusion_matrix.png, mistakes.png, training_curves.png; returns the summary, whose
+    metrics hold accuracy, macro_f1, per_class, confusion, n_images and the split used."""
+    progress = ensure_progress(progress, "classify eval")
     loaded = load_classifier(run)
-    run_dir = loaded.path.parent
+    run_dir = loaded.run_dir
     out_dir = Path(out_dir) if out_dir is not None else run_dir / "eval"
     image_set = scan_images(data)
-    image_set, how = select_split(image_set, run_dir, split)
+    image_set, how = select_split(image_set, run_dir, options.split)
     if not image_set.items:
         raise DataFormatError("no images to evaluate", image_set.source)
-    decode_all(image_set, loaded.cache_size)
-    report_skipped(image_set, console)
-    labels, probs = predict_set(loaded, image_set)
-    pred = probs.argmax(1)
-    metrics = classification_metrics(labels, pred, loaded.classes)
-    classes = loaded.classes
-
-    write_csv(
-        out_dir / "predictions.csv",
-        pd.DataFrame({
-            "path": [str(item.path) for item in image_set.items],
-            "class": [classes[i] for i in labels],
-            "predicted": [classes[i] for i in pred],
-            "probability": probs[np.arange(len(pred)), pred].round(5),
-            "correct": labels == pred,
-        }),
-    )
-    write_csv(
-        out_dir / "per_class.csv",
-        pd.DataFrame([{"class": name, **values} for name, values in metrics["per_class"].items()]),
-    )
-    plot_confusion(metrics["confusion"], classes, out_dir / "confusion_matrix.png",
-                   title=f"{loaded.card['model']} on {len(labels)} images: accuracy {metrics['accuracy']:.3f}")
-    wrong = np.flatnonzero(pred != labels)
-    wrong = wrong[np.argsort(-probs[wrong, pred[wrong]], kind="stable")][:n_mistakes]
-    images = image_set.pixels[torch.from_numpy(wrong)].permute(0, 2, 3, 1).numpy() if len(wrong) else np.zeros((0,))
-    captions = [f"true {classes[labels[i]]}\npred {classes[pred[i]]} {probs[i, pred[i]]:.2f}" for i in wrong]
-    plot_mistakes(images, captions, out_dir / "mistakes.png")
-    files = ["metrics.json", "per_class.csv", "predictions.csv", "confusion_matrix.png", "mistakes.png"]
-    history_csv = run_dir / "history.csv"
-    if history_csv.is_file():
-        plot_history(pd.read_csv(history_csv).to_dict("records"), out_dir / "training_curves.png")
-        files.append("training_curves.png")
-    result = {
-        "run": str(run_dir),
-        "model": loaded.card["model"],
-        "data": str(image_set.source),
-        "split": how,
-        **metrics,
-        "classes": classes,
-        "n_skipped": len(image_set.skipped),
-        "files": files,
-    }
-    write_json(out_dir / "metrics.json", result)
-    write_json(out_dir / "summary.json", {
-        "command": "classify eval", "run": str(run_dir), "model": loaded.card["model"],
-        "versions": loaded.card.get("versions"), "data": str(image_set.source), "split": how,
-        "accuracy": metrics["accuracy"], "macro_f1": metrics["macro_f1"], "n_images": metrics["n_images"],
-        "out": str(out_dir), "files": files + ["summary.json"],
-        "skipped": [{"path": str(p), "reason": r} for p, r in image_set.skipped],
-    })
-    result["out"] = str(out_dir)
-    return result
+    summary = Summary(command="classify eval", inputs=[str(run), str(data)], options=plain(options))
+    with output_run(out_dir, summary, data):
+        decode_all(image_set, loaded.image_size, decode=load_image, progress=progress)
+        warning = skipped_warning(image_set)
+        if warning:
+            summary.warn(warning)
+        if not image_set.items:
+            raise DataFormatError("no readable images to evaluate", image_set.source)
+        labels, probs = predict_set(loaded, image_set)
+        pred = probs.argmax(1)
+        metrics = classification_metrics(labels, pred, loaded.classes)
+        classes = loaded.classes
+        write_csv(
+            out_dir / "predictions.csv",
+            pd.DataFrame({
+                "path": [str(item.path) for item in image_set.items],
+                "class": [classes[i] for i in labels],
+                "predicted": [classes[i] for i in pred],
+                "probability": probs[np.arange(len(pred)), pred].round(5),
+                "correct": labels == pred,
+            }),
+        )
+        write_csv(
+            out_dir / "per_class.csv",
+            pd.DataFrame([{"class": name, **values} for name, values in metrics["per_class"].items()]),
+        )
+        plot_confusion(metrics["confusion"], classes, out_dir / "confusion_matrix.png",
+                       title=f"{loaded.card['model']} on {len(labels)} images: accuracy {metrics['accuracy']:.3f}")
+        wrong = np.flatnonzero(pred != labels)
+        wrong = wrong[np.argsort(-probs[wrong, pred[wrong]], kind="stable")][: options.n_mistakes]
+        images = image_set.pixels[torch.from_numpy(wrong)].permute(0, 2, 3, 1).numpy() if len(wrong) else \
+            np.zeros((0,))
+        captions = [f"true {classes[labels[i]]}\npred {classes[pred[i]]} {probs[i, pred[i]]:.2f}" for i in wrong]
+        plot_mistakes(images, captions, out_dir / "mistakes.png")
+        history_csv = run_dir / "history.csv"
+        if history_csv.is_file():
+            plot_history(pd.read_csv(history_csv).to_dict("records"), out_dir / "training_curves.png")
+        summary.metrics.update({
+            "run": str(run_dir),
+            "model": loaded.card["model"],
+            "data": str(image_set.source),
+            "split": how,
+            **metrics,
+            "classes": classes,
+            "skipped": skipped_rows(image_set),
+        })
+        write_json(out_dir / "metrics.json", summary.metrics)
+    return summary

@@ -9,9 +9,12 @@ rising geometrically to `lr` (head).
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, replace
+from typing import TYPE_CHECKING
 
-from sportlens.classify.augment import AugmentConfig
 from sportlens.errors import ModelError
+
+if TYPE_CHECKING:  # this module stays free of torch: the command line reads the model names from it
+    from sportlens.classify.augment import AugmentConfig
 
 
 @dataclass(frozen=True)
@@ -41,6 +44,8 @@ class Recipe:
         return int(round(self.image_size * 1.15 / 8) * 8)
 
     def augment(self) -> AugmentConfig:
+        from sportlens.classify.augment import AugmentConfig
+
         return AugmentConfig(scale=(self.scale_min, 1.0))
 
     def to_dict(self) -> dict:

@@ -9,20 +9,22 @@ import html
 import io
 import os
 from pathlib import Path
-from typing import Any
 
 import imagehash
 import numpy as np
 import pandas as pd
 import torch
 from PIL import Image
-from rich.console import Console
 
-from sportlens.classify.data import ImageSet, decode_all, scan_images
+from sportlens.classify.data import ImageSet, decode_all, scan_images, skipped_rows, skipped_warning
 from sportlens.classify.evaluate import predict_set
-from sportlens.classify.train import load_classifier, report_skipped
+from sportlens.classify.inference import load_classifier, load_image
+from sportlens.classify.options import CleanOptions, ReviewOptions
 from sportlens.errors import DataFormatError
-from sportlens.io.atomic import write_csv, write_json, write_text
+from sportlens.events import Progress, ensure_progress
+from sportlens.io.atomic import write_csv, write_text
+from sportlens.io.output_dir import output_run
+from sportlens.summary import Summary, plain
 
 DECISIONS = ("keep", "relabel", "drop")
 REVIEW_COLUMNS = [
@@ -55,43 +57,75 @@ def near_duplicates(hashes: np.ndarray, max_distance: int = 6) -> list[tuple[int
     return pairs
 
 
-def review_run(
-    run: str | Path, data: str | Path, out_dir: str | Path | None = None, max_distance: int = 6,
-    html_rows: int = 200, console: Console | None = None,
-) -> dict[str, Any]:
-    """Rank DATA's images by loss under RUN's model and find near-duplicates; write review.csv, review.html
-    and summary.json into `out_dir` (default RUN/review). Returns the summary."""
-    console = console or Console(stderr=True)
+def run_review(
+    run: str | Path, data: str | Path, out_dir: str | Path | None = None, options: ReviewOptions = ReviewOptions(),
+    progress: Progress | None = None,
+) -> Summary:
+    """Rank DATA's images by loss under RUN's model and find near-duplicates; write review.csv and
+    review.html into `out_dir` (default RUN/review). Returns the summary."""
+    progress = ensure_progress(progress, "classify review")
     loaded = load_classifier(run)
-    out_dir = Path(out_dir) if out_dir is not None else loaded.path.parent / "review"
+    out_dir = Path(out_dir) if out_dir is not None else loaded.run_dir / "review"
     image_set = scan_images(data)
-    decode_all(image_set, loaded.cache_size)
-    report_skipped(image_set, console)
-    labels, probs = predict_set(loaded, image_set)
-    # average with the mirrored image: a single view's loss is noisier than the label's real fit
-    flipped = ImageSet(image_set.source, image_set.items, image_set.classes, [], image_set.pixels.flip(-1))
-    probs = (probs + predict_set(loaded, flipped)[1]) / 2
-    n = len(labels)
-    p_class = probs[np.arange(n), labels]
-    loss = -np.log(np.clip(p_class, 1e-12, 1.0))
+    summary = Summary(command="classify review", inputs=[str(run), str(data)], options=plain(options))
+    with output_run(out_dir, summary, data):
+        decode_all(image_set, loaded.image_size, decode=load_image, progress=progress)
+        warning = skipped_warning(image_set)
+        if warning:
+            summary.warn(warning)
+        if not image_set.items:
+            raise DataFormatError("no readable images to review", image_set.source)
+        labels, probs = predict_set(loaded, image_set)
+        # average with the mirrored image: a single view's loss is noisier than the label's real fit
+        flipped = ImageSet(image_set.source, image_set.items, image_set.classes, [], image_set.pixels.flip(-1))
+        probs = (probs + predict_set(loaded, flipped)[1]) / 2
+        n = len(labels)
+        p_class = probs[np.arange(n), labels]
+        loss = -np.log(np.clip(p_class, 1e-12, 1.0))
+        pred = probs.argmax(1)
+        hashes = perceptual_hashes(image_set.pixels)
+        pairs = near_duplicates(hashes, options.max_distance)
+        frame = _review_table(image_set, loaded.classes, labels, probs, loss, pairs)
+        write_csv(out_dir / "review.csv", frame)
+        page = _review_html(frame, image_set, pairs, loaded.classes, options.html_rows, loaded.card["model"],
+                            options.max_distance)
+        write_text(out_dir / "review.html", page)
+        summary.metrics.update({
+            "run": str(loaded.run_dir),
+            "model": loaded.card["model"],
+            "data": str(image_set.source),
+            "n_images": n,
+            "n_predicted_other_class": int(np.sum(pred != labels)),
+            "n_duplicate_pairs": len(pairs),
+            "top_suspects": frame.head(10)[["path", "class", "predicted", "loss"]].to_dict("records"),
+            "duplicates": [
+                {"a": str(image_set.items[i].path), "b": str(image_set.items[j].path), "distance": d}
+                for i, j, d in pairs
+            ],
+            "skipped": skipped_rows(image_set),
+        })
+    return summary
+
+
+def _review_table(
+    image_set: ImageSet, classes: list[str], labels: np.ndarray, probs: np.ndarray, loss: np.ndarray,
+    pairs: list[tuple[int, int, int]],
+) -> pd.DataFrame:
+    """review.csv: one row per image, highest loss first, every decision `keep`."""
     pred = probs.argmax(1)
-    hashes = perceptual_hashes(image_set.pixels)
-    pairs = near_duplicates(hashes, max_distance)
+    p_class = probs[np.arange(len(labels)), labels]
     duplicate_of: dict[int, tuple[int, int]] = {}
     for i, j, distance in pairs:
         if j not in duplicate_of or distance < duplicate_of[j][1]:
             duplicate_of[j] = (i, distance)
-    classes = loaded.classes
-    order = np.argsort(-loss, kind="stable")
     rows = []
-    for rank, i in enumerate(order, start=1):
+    for rank, i in enumerate(np.argsort(-loss, kind="stable"), start=1):
         dup = duplicate_of.get(int(i))
         hints = []
         if pred[i] != labels[i] and probs[i, pred[i]] >= 0.5:
             hints.append(f"relabel as {classes[pred[i]]}?")
         if dup is not None:
             hints.append("drop (duplicate)?")
-        suggestion = "; ".join(hints)
         rows.append({
             "rank": rank,
             "path": str(image_set.items[i].path),
@@ -102,34 +136,11 @@ def review_run(
             "loss": round(float(loss[i]), 5),
             "duplicate_of": "" if dup is None else str(image_set.items[dup[0]].path),
             "hash_distance": "" if dup is None else dup[1],
-            "suggestion": suggestion,
+            "suggestion": "; ".join(hints),
             "decision": "keep",
             "new_class": "",
         })
-    frame = pd.DataFrame(rows, columns=REVIEW_COLUMNS)
-    write_csv(out_dir / "review.csv", frame)
-    page = _review_html(frame, image_set, pairs, classes, html_rows, loaded.card["model"], max_distance)
-    write_text(out_dir / "review.html", page)
-    summary = {
-        "command": "classify review",
-        "run": str(loaded.path.parent),
-        "model": loaded.card["model"],
-        "versions": loaded.card.get("versions"),
-        "data": str(image_set.source),
-        "n_images": n,
-        "n_predicted_other_class": int(np.sum(pred != labels)),
-        "n_duplicate_pairs": len(pairs),
-        "max_hash_distance": max_distance,
-        "top_suspects": frame.head(10)[["path", "class", "predicted", "loss"]].to_dict("records"),
-        "duplicates": [
-            {"a": str(image_set.items[i].path), "b": str(image_set.items[j].path), "distance": d} for i, j, d in pairs
-        ],
-        "skipped": [{"path": str(p), "reason": r} for p, r in image_set.skipped],
-        "files": ["review.csv", "review.html", "summary.json"],
-        "out": str(out_dir),
-    }
-    write_json(out_dir / "summary.json", summary)
-    return summary
+    return pd.DataFrame(rows, columns=REVIEW_COLUMNS)
 
 
 def _thumbnail(pixels: torch.Tensor, side: int = 112) -> str:
@@ -236,15 +247,55 @@ def _review_html(
     )
 
 
-def clean_manifest(
-    data: str | Path, decisions_csv: str | Path, out_dir: str | Path, console: Console | None = None
-) -> dict[str, Any]:
+def run_clean(
+    data: str | Path, decisions_csv: str | Path, out_dir: str | Path, options: CleanOptions = CleanOptions(),
+    progress: Progress | None = None,
+) -> Summary:
     """Apply keep/relabel/drop decisions (a review.csv or the page's download) to DATA; write OUT/manifest.csv
-    (path,class,split; paths relative to OUT) and OUT/summary.json. Never touches the image files."""
-    console = console or Console(stderr=True)
+    (path,class[,split][,fold]; paths relative to OUT). Never touches the image files."""
+    progress = ensure_progress(progress, "classify clean")
     out_dir = Path(out_dir)
     decisions_csv = Path(decisions_csv)
     image_set = scan_images(data)
+    by_path = _read_decisions(decisions_csv, {str(item.path) for item in image_set.items})
+    summary = Summary(command="classify clean", inputs=[str(data), str(decisions_csv)], options=plain(options))
+    with output_run(out_dir, summary, data, decisions_csv):
+        rows, counts = [], {"keep": 0, "relabel": 0, "drop": 0}
+        for item in image_set.items:
+            decision, new_class = by_path.get(str(item.path), ("keep", ""))
+            counts[decision] += 1
+            if decision == "drop":
+                continue
+            rows.append({
+                "path": os.path.relpath(item.path.resolve(), out_dir.resolve()),
+                "class": new_class if decision == "relabel" else item.label,
+                "split": item.split or "",
+                "fold": "" if item.fold is None else item.fold,
+            })
+        manifest = pd.DataFrame(rows, columns=["path", "class", "split", "fold"])
+        if (manifest["fold"] == "").all():
+            manifest = manifest.drop(columns="fold")
+        if (manifest["split"] == "").all():
+            manifest = manifest.drop(columns="split")
+        write_csv(out_dir / "manifest.csv", manifest)
+        if manifest.empty:
+            summary.warn("every image was dropped: manifest.csv has no rows")
+        summary.metrics.update({
+            "data": str(image_set.source),
+            "decisions": str(decisions_csv),
+            "n_images": len(image_set.items),
+            "kept": counts["keep"],
+            "relabelled": counts["relabel"],
+            "dropped": counts["drop"],
+            "n_manifest_rows": len(manifest),
+            "new_classes": sorted(set(manifest["class"]) - set(image_set.classes)),
+            "manifest": str(out_dir / "manifest.csv"),
+        })
+    return summary
+
+
+def _read_decisions(decisions_csv: Path, known: set[str]) -> dict[str, tuple[str, str]]:
+    """path -> (decision, new_class) from a decisions CSV; DataFormatError naming the row for a bad one."""
     if not decisions_csv.is_file():
         raise DataFormatError("decisions file not found", decisions_csv, "give the review.csv written by review")
     try:
@@ -255,7 +306,6 @@ def clean_manifest(
     if missing:
         raise DataFormatError(f"decisions lack column(s) {', '.join(sorted(missing))}", decisions_csv,
                               "columns: path,decision[,new_class]")
-    known = {str(item.path): item for item in image_set.items}
     by_path: dict[str, tuple[str, str]] = {}
     for row_number, row in enumerate(frame.to_dict("records"), start=2):
         decision = (row["decision"] or "keep").strip().lower()
@@ -270,31 +320,4 @@ def clean_manifest(
             raise DataFormatError(f"row {row_number}: {row['path']} is not an image of the data", decisions_csv,
                                   "review and clean must be given the same DATA")
         by_path[row["path"]] = (decision, new_class)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    rows, counts = [], {"keep": 0, "relabel": 0, "drop": 0}
-    for path, item in known.items():
-        decision, new_class = by_path.get(path, ("keep", ""))
-        counts[decision] += 1
-        if decision == "drop":
-            continue
-        rows.append({
-            "path": os.path.relpath(Path(path).resolve(), out_dir.resolve()),
-            "class": new_class if decision == "relabel" else item.label,
-            "split": item.split or "",
-            "fold": "" if item.fold is None else item.fold,
-        })
-    manifest = pd.DataFrame(rows, columns=["path", "class", "split", "fold"])
-    if (manifest["fold"] == "").all():
-        manifest = manifest.drop(columns="fold")
-    if (manifest["split"] == "").all():
-        manifest = manifest.drop(columns="split")
-    write_csv(out_dir / "manifest.csv", manifest)
-    new_classes = sorted(set(manifest["class"]) - set(image_set.classes))
-    summary = {
-        "command": "classify clean", "data": str(image_set.source), "decisions": str(decisions_csv),
-        "n_images": len(known), "kept": counts["keep"], "relabelled": counts["relabel"], "dropped": counts["drop"],
-        "n_manifest_rows": len(manifest), "new_classes": new_classes, "manifest": str(out_dir / "manifest.csv"),
-        "files": ["manifest.csv", "summary.json"],
-    }
-    write_json(out_dir / "summary.json", summary)
-    return summary
+    return by_path

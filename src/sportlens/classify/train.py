@@ -1,113 +1,52 @@
-"""Train an image classifier on a folder or manifest into a run folder (best.pt with its model card)."""
+"""`classify train`: train an image classifier on a folder or manifest into a run folder (best.pt with its
+model card), through the shared fit loop and the shared `-o` rule."""
 
 from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import torch
 import torch.nn.functional as F
-from rich.console import Console
 from torch import nn
 
-from sportlens.classify.augment import IMAGENET_MEAN, IMAGENET_STD, eval_view, train_view
+from sportlens.classify.augment import IMAGENET_MEAN, IMAGENET_STD, train_view
 from sportlens.classify.data import (
-    MIN_IMAGES_PER_CLASS,
     ImageSet,
     assign_splits,
     check_class_sizes,
     decode_all,
     scan_images,
+    skipped_rows,
+    skipped_warning,
     split_indices,
+)
+from sportlens.classify.inference import (
+    TASK,
+    load_classifier,
+    load_image,
+    pick_device,
+    predict_logits,
+    preprocessing_spec,
 )
 from sportlens.classify.metrics import classification_metrics
 from sportlens.classify.models import Classifier, build_classifier
+from sportlens.classify.options import TrainOptions
 from sportlens.classify.plots import plot_history
 from sportlens.classify.recipes import Recipe, recipe_for
-from sportlens.errors import DataFormatError, ModelError, UserError
+from sportlens.errors import DataFormatError, UserError
+from sportlens.events import Progress, ensure_progress
 from sportlens.io.atomic import write_csv, write_json
-from sportlens.training import FitConfig, Phase, fit, load_checkpoint, save_checkpoint
-from sportlens.training.checkpoint import command_line, new_card
+from sportlens.io.output_dir import INCOMPLETE, output_run
+from sportlens.summary import Summary, plain
+from sportlens.training import FitConfig, Phase, fit, save_checkpoint
+from sportlens.training.checkpoint import new_card
 
-TASK = "classify"
-
-
-@dataclass(frozen=True)
-class TrainOptions:
-    """What the user chose; None means the recipe's value."""
-
-    model: str = "resnet18"
-    weights: str = "none"
-    epochs: int | None = None
-    time_budget_min: float | None = None
-    budget_clock: str = "wall"
-    image_size: int | None = None
-    batch_size: int | None = None
-    lr: float | None = None
-    seed: int = 0
-    fold: int | None = None
-    min_per_class: int = MIN_IMAGES_PER_CLASS
-    amp: str = "auto"
-    device: str = "auto"
-    command: str | None = None  # what the user ran, for the model card (default: this process's argv)
-
-
-@dataclass
-class LoadedClassifier:
-    """A trained classifier ready for inference, with its card."""
-
-    module: nn.Module
-    card: dict[str, Any]
-    path: Path
-
-    @property
-    def classes(self) -> list[str]:
-        return list(self.card["classes"])
-
-    @property
-    def image_size(self) -> int:
-        return int(self.card["image_size"])
-
-    @property
-    def cache_size(self) -> int:
-        return int(self.card["cache_size"])
-
-
-def pick_device(device: str = "auto") -> torch.device:
-    if device == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(device)
-
-
-def report_skipped(image_set: ImageSet, console: Console, limit: int = 20) -> None:
-    """List skipped files (non-images, unreadable, missing) on the console, the first `limit` of them."""
-    if not image_set.skipped:
-        return
-    console.print(f"[yellow]skipped {len(image_set.skipped)} file(s):[/]", highlight=False)
-    for path, reason in image_set.skipped[:limit]:
-        console.print(f"  {path}: {reason}", highlight=False, soft_wrap=True)
-    if len(image_set.skipped) > limit:
-        console.print(f"  ... and {len(image_set.skipped) - limit} more (all listed in summary.json)")
-
-
-@torch.no_grad()
-def predict_logits(
-    module: nn.Module, pixels: torch.Tensor, image_size: int, batch_size: int = 128, device: torch.device | None = None
-) -> torch.Tensor:
-    """Float32 logits (N, classes) for a uint8 (N, 3, S, S) cache, whole-image view, in evaluation mode."""
-    device = device or next(module.parameters()).device
-    module.eval()
-    outputs = []
-    for start in range(0, len(pixels), batch_size):
-        x = eval_view(pixels[start : start + batch_size], image_size).to(device)
-        outputs.append(module(x).float().cpu())
-    if not outputs:
-        return torch.zeros((0, 0))
-    return torch.cat(outputs)
+BUDGET_HINT = "--time-budget MIN caps it"
 
 
 def _phases(recipe: Recipe, weights: str, n_groups: int) -> tuple[Phase, ...]:
@@ -129,42 +68,61 @@ def _data_fingerprint(image_set: ImageSet) -> str:
     return digest.hexdigest()[:16]
 
 
-def train_classifier(
-    data: str | Path,
-    out_dir: str | Path,
-    options: TrainOptions = TrainOptions(),
-    resume: bool = False,
-    progress: bool = True,
-    console: Console | None = None,
-) -> dict[str, Any]:
-    """Train `options.model` on DATA into `out_dir`; returns the summary also written to summary.json.
+def run_train(
+    data: str | Path, out_dir: str | Path, options: TrainOptions = TrainOptions(), progress: Progress | None = None
+) -> Summary:
+    """Train `options.model` on DATA into `out_dir` and return the summary (also written to summary.json).
 
-    Files: best.pt (weights + model card), model_card.json, split.csv, history.csv, training_curves.png,
-    train_config.json, last.pt (resume state), summary.json.
+    Everything that can be checked without decoding is checked first (options, the run folder, resume state,
+    class sizes by file count, the model and its weights). Files: best.pt (weights + model card),
+    model_card.json, split.csv, history.csv, training_curves.png, train_config.json, last.pt (resume state).
+    Interrupted, the folder stays marked incomplete with last.pt; `options.resume` continues from there.
     """
-    console = console or Console(stderr=True)
+    progress = ensure_progress(progress, "classify train")
     out_dir = Path(out_dir)
     recipe = recipe_for(
         options.model, epochs=options.epochs, image_size=options.image_size, batch_size=options.batch_size,
         lr=options.lr,
     )
-    chosen = {k: v for k, v in asdict(options).items() if k != "command"}
-    config_record = {"options": chosen, "recipe": recipe.to_dict(), "data": str(Path(data).resolve())}
-    _check_run_folder(out_dir, config_record, resume)
-
+    config_record = {
+        "options": {k: v for k, v in plain(options).items() if k != "resume"},
+        "recipe": recipe.to_dict(),
+        "data": str(Path(data).resolve()),
+    }
+    _check_resume(out_dir, config_record, options.resume)
     image_set = scan_images(data)
-    # build first: a missing ImageNet download should fail before minutes of decoding
+    check_class_sizes(image_set, options.min_per_class)  # by file count: before minutes of decoding
+    # build first: a missing ImageNet download should fail before any decoding; seeded: --seed fixes the
+    # initial weights too, so a run is reproducible whatever ran before in the process
+    torch.manual_seed(options.seed)
     classifier: Classifier = build_classifier(options.model, len(image_set.classes), options.weights)
-    console.print(f"decoding {len(image_set.items)} images at {recipe.cache_size} px ...", highlight=False)
-    decode_all(image_set, recipe.cache_size)
-    report_skipped(image_set, console)
+    device = pick_device(options.device)
+    if not options.resume and (out_dir / INCOMPLETE).is_file() and (out_dir / "last.pt").is_file():
+        progress.message(f"{out_dir} holds an interrupted run: starting afresh (--resume would continue it)")
+    summary = Summary(command="classify train", inputs=[str(data)], options=plain(options))
+    with output_run(out_dir, summary, data, clean=not options.resume):
+        _train_into(image_set, data, out_dir, options, recipe, classifier, device, config_record, summary, progress)
+    return summary
+
+
+def _train_into(
+    image_set: ImageSet, data: str | Path, out_dir: Path, options: TrainOptions, recipe: Recipe,
+    classifier: Classifier, device: torch.device, config_record: dict[str, Any], summary: Summary,
+    progress: Progress,
+) -> None:
+    progress.message(f"decoding {len(image_set.items)} images at {recipe.cache_size} px")
+    decode_all(image_set, recipe.cache_size, progress=progress)
+    warning = skipped_warning(image_set)
+    if warning:
+        summary.warn(warning)
     check_class_sizes(image_set, options.min_per_class)
     splits, split_method = assign_splits(image_set, seed=options.seed, fold=options.fold)
     classes = image_set.classes
     labels = torch.from_numpy(image_set.labels)
     train_idx, val_idx, test_idx = (split_indices(splits, s) for s in ("train", "val", "test"))
     _check_train_has_every_class(image_set, splits)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    if not len(val_idx):
+        raise DataFormatError("no validation images", image_set.source, "give a val split or more images per class")
     write_json(out_dir / "train_config.json", config_record)
     write_csv(
         out_dir / "split.csv",
@@ -173,12 +131,14 @@ def train_classifier(
              "split": splits}
         ),
     )
+    # validation and test see exactly what `classify eval` and `predict` see: the one-step preprocessing
+    val_pixels = _inference_pixels(image_set, val_idx, recipe.image_size, progress, "decode val")
+    test_pixels = _inference_pixels(image_set, test_idx, recipe.image_size, progress, "decode test")
+    val_labels, test_labels = labels[torch.from_numpy(val_idx)], labels[torch.from_numpy(test_idx)]
 
-    device = pick_device(options.device)
     model = classifier.module
-    phases = _phases(recipe, options.weights, len(classifier.groups))
     fit_config = FitConfig(
-        phases=phases,
+        phases=_phases(recipe, options.weights, len(classifier.groups)),
         time_budget_s=None if options.time_budget_min is None else options.time_budget_min * 60,
         weight_decay=recipe.weight_decay,
         label_smoothing=recipe.label_smoothing,
@@ -189,6 +149,8 @@ def train_classifier(
         amp=options.amp,
         budget_clock=options.budget_clock,
         bn_recalibration_batches=recipe.bn_recalibration_batches,
+        monitor="accuracy",
+        monitor_mode="max",
     )
     pixels = image_set.pixels
     augment = recipe.augment()
@@ -202,8 +164,6 @@ def train_classifier(
             idx = order[step * batch_size : (step + 1) * batch_size]
             yield train_view(pixels[idx], recipe.image_size, gen, augment), labels[idx]
 
-    val_pixels, val_labels = pixels[torch.from_numpy(val_idx)], labels[torch.from_numpy(val_idx)]
-
     def validate(module: nn.Module) -> dict[str, float]:
         logits = predict_logits(module, val_pixels, recipe.image_size, device=device)
         return {
@@ -211,14 +171,22 @@ def train_classifier(
             "accuracy": float((logits.argmax(1) == val_labels).float().mean()),
         }
 
+    split_record = {
+        "method": split_method,
+        "seed": options.seed,
+        "fold": options.fold,
+        "counts": {s: int(len(i)) for s, i in zip(("train", "val", "test"), (train_idx, val_idx, test_idx),
+                                                    strict=True)},
+        "file": "split.csv",
+    }
     card_base = {
-        "command": options.command or command_line(),
         "model": options.model,
         "weights_init": options.weights,
         "classes": classes,
         "image_size": recipe.image_size,
         "cache_size": recipe.cache_size,
         "normalize": {"mean": list(IMAGENET_MEAN), "std": list(IMAGENET_STD)},
+        "preprocessing": preprocessing_spec(recipe.image_size),
         "recipe": recipe.to_dict(),
         "data": {
             "source": str(Path(data).resolve()),
@@ -227,38 +195,30 @@ def train_classifier(
             "n_skipped": len(image_set.skipped),
             "fingerprint": _data_fingerprint(image_set),
         },
-        "split": {
-            "method": split_method,
-            "seed": options.seed,
-            "fold": options.fold,
-            "counts": {s: int(n) for s, n in zip(("train", "val", "test"), map(len, (train_idx, val_idx, test_idx)),
-                                                 strict=True)},
-            "file": "split.csv",
-        },
+        "split": split_record,
     }
 
     def save_best(state: dict[str, torch.Tensor], metrics: dict[str, float], epoch: int) -> None:
         card = new_card(TASK, **card_base, metrics={"val": metrics}, training={"best_epoch": epoch})
         save_checkpoint(out_dir / "best.pt", state, card)
 
-    console.print(
+    progress.message(
         f"training {options.model} (weights {options.weights}) on {len(train_idx)} images, "
         f"validating on {len(val_idx)}, {len(classes)} classes, {recipe.image_size} px, device {device.type}"
         + ("" if options.time_budget_min is None else f", budget {options.time_budget_min:g} min "
-           f"({options.budget_clock} clock)"),
-        highlight=False,
+           f"({options.budget_clock} clock)")
     )
     result = fit(
-        model, classifier.groups, train_batches, len(train_idx) // batch_size * batch_size, steps_per_epoch,
-        validate, fit_config, out_dir, save_best, resume=resume, device=device, console=console, progress=progress,
+        model, classifier.groups, train_batches, steps_per_epoch, validate, fit_config, out_dir, save_best,
+        resume=options.resume, device=device, progress=progress, budget_hint=BUDGET_HINT,
     )
 
     loaded = load_classifier(out_dir)
     best_module = loaded.module.to(device)
     test_metrics = None
     if len(test_idx):
-        logits = predict_logits(best_module, pixels[torch.from_numpy(test_idx)], recipe.image_size, device=device)
-        full = classification_metrics(labels[torch.from_numpy(test_idx)].numpy(), logits.argmax(1).numpy(), classes)
+        logits = predict_logits(best_module, test_pixels, recipe.image_size, device=device)
+        full = classification_metrics(test_labels.numpy(), logits.argmax(1).numpy(), classes)
         test_metrics = {k: full[k] for k in ("n_images", "accuracy", "macro_f1")}
     training = {
         "best_epoch": result.best_epoch,
@@ -281,38 +241,42 @@ def train_classifier(
     write_csv(out_dir / "history.csv", pd.DataFrame(result.history))
     if result.history:
         plot_history(result.history, out_dir / "training_curves.png")
-    summary = {
-        "command": "classify train",
-        "run": str(out_dir),
+    summary.metrics.update({
         "model": options.model,
         "weights": options.weights,
         "classes": classes,
         "n_images": len(image_set.items),
-        "split": card_base["split"],
+        "class_counts": image_set.class_counts(),
+        "split": split_record,
         "val": result.best_metrics,
         "test": test_metrics,
         "training": training,
-        "skipped": [{"path": str(p), "reason": r} for p, r in image_set.skipped],
-        "versions": card["versions"],
-        "files": sorted(p.name for p in out_dir.iterdir() if not p.name.startswith(".")),
-    }
-    write_json(out_dir / "summary.json", summary)
-    return summary
+        "skipped": skipped_rows(image_set),
+    })
+    summary.timings["train_s"] = round(result.train_seconds, 3)
 
 
-def _check_run_folder(out_dir: Path, config_record: dict[str, Any], resume: bool) -> None:
+def _inference_pixels(image_set: ImageSet, indices: np.ndarray, size: int, progress: Progress,
+                      step: str) -> torch.Tensor:
+    subset = decode_all(image_set.subset(indices), size, decode=load_image, progress=progress, step=step)
+    if subset.skipped:  # the file decoded a moment ago: it changed under us
+        path, reason = subset.skipped[0]
+        raise DataFormatError(f"image became unreadable during training ({reason})", path)
+    return subset.pixels
+
+
+def _check_resume(out_dir: Path, config_record: dict[str, Any], resume: bool) -> None:
+    if not resume:
+        return
     config_path = out_dir / "train_config.json"
-    if resume:
-        if not (out_dir / "last.pt").is_file() or not config_path.is_file():
-            raise UserError("nothing to resume in this folder", out_dir, "train without --resume first")
-        saved = json.loads(config_path.read_text())
-        if saved != json.loads(json.dumps(config_record)):
-            raise UserError(
-                "--resume needs the same data and options as the interrupted run", out_dir,
-                f"the run used: {json.dumps(saved['options'])}",
-            )
-    elif (out_dir / "best.pt").exists():
-        raise UserError("run folder already holds a trained model", out_dir, "choose a new -o folder or add --resume")
+    if not (out_dir / "last.pt").is_file() or not config_path.is_file():
+        raise UserError("nothing to resume in this folder", out_dir, "train without --resume first")
+    saved = json.loads(config_path.read_text(encoding="utf-8"))
+    if saved != json.loads(json.dumps(config_record)):
+        raise UserError(
+            "--resume needs the same data and options as the interrupted run", out_dir,
+            f"the run used: {json.dumps(saved.get('options'))}",
+        )
 
 
 def _check_train_has_every_class(image_set: ImageSet, splits: list[str]) -> None:
@@ -325,23 +289,4 @@ def _check_train_has_every_class(image_set: ImageSet, splits: list[str]) -> None
         )
 
 
-def load_classifier(run: str | Path, device: str | torch.device = "cpu") -> LoadedClassifier:
-    """Load RUN/best.pt (or a .pt file) and check its card against the model registry."""
-    run = Path(run)
-    path = run / "best.pt" if run.is_dir() else run
-    state, card = load_checkpoint(path, TASK)
-    for key in ("model", "classes", "image_size", "cache_size"):
-        if key not in card:
-            raise ModelError(f"model card lacks {key!r}", path, "retrain with this version of sportlens")
-    classifier = build_classifier(card["model"], len(card["classes"]), "none")
-    try:
-        classifier.module.load_state_dict(state)
-    except RuntimeError:
-        raise ModelError(
-            f"weights do not match model {card['model']!r} with {len(card['classes'])} classes", path
-        ) from None
-    classifier.module.to(device).eval()
-    return LoadedClassifier(classifier.module, card, path)
-
-
-__all__ = ["LoadedClassifier", "TrainOptions", "load_classifier", "predict_logits", "train_classifier"]
+__all__ = ["TrainOptions", "run_train"]
