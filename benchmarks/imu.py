@@ -18,10 +18,11 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_record import append_row, machine, shared_path, today  # noqa: E402
+from sportlens.constants import STANDARD_GRAVITY  # noqa: E402
 from sportlens.imu.classify import cross_validate, nested_cross_validate, window_set  # noqa: E402
 from sportlens.imu.events import count_reps, detect_jumps, detect_steps, detect_strokes  # noqa: E402
 from sportlens.imu.readers import load_dataset  # noqa: E402
-from sportlens.imu.recording import STANDARD_GRAVITY, ImuRecording  # noqa: E402
+from sportlens.imu.recording import ImuRecording  # noqa: E402
 
 SECTION = "IMU and physics"
 
@@ -171,6 +172,17 @@ def bench_barbell(recipe: str) -> list[tuple[str, str]]:
     ]
 
 
+def _heights(j) -> str:
+    def m(x):
+        return "n/a" if x is None else f"{x:.3f} m"
+
+    return (f"flight {j.flight_time_s:.3f} s -> {m(j.height_flight_m)}; take-off velocity "
+            f"{'n/a' if j.takeoff_velocity_mps is None else f'{j.takeoff_velocity_mps:.2f} m/s'} -> "
+            f"{m(j.height_velocity_m)}; landing velocity "
+            f"{'n/a' if j.landing_velocity_mps is None else f'{j.landing_velocity_mps:.2f} m/s'} -> "
+            f"{m(j.height_landing_m)}")
+
+
 def bench_cmj() -> list[tuple[str, str]]:
     (jump,) = load_dataset("cmj", shared_path("imu/cmj"))
     meta = jump.meta
@@ -186,31 +198,29 @@ def bench_cmj() -> list[tuple[str, str]]:
         f"take-off-velocity height {ref_velocity:.3f} m; phone take-off-velocity height (source notebook) "
         f"{meta['jump_height_phone_takeoff_velocity_m']:.3f} m"
     )
-    print(
-        f"  detector on force-plate acc: flight {fp_jump.flight_time_s:.4f} s -> {fp_jump.height_flight_m:.3f} m; "
-        f"take-off velocity {fp_jump.takeoff_velocity_mps:.3f} m/s -> {fp_jump.height_velocity_m:.3f} m"
-    )
+    print(f"  detector on force-plate acc: {_heights(fp_jump)}; problems {list(fp_jump.problems)}")
     rows.append(
         (
             "CMJ: detector on the force-plate acceleration (1 jump)",
-            f"flight {fp_jump.flight_time_s:.3f} s -> {fp_jump.height_flight_m:.3f} m (ref {ref_flight:.3f}); "
-            f"take-off velocity -> {fp_jump.height_velocity_m:.3f} m (ref {ref_velocity:.3f})",
+            f"{_heights(fp_jump)} (refs: flight time {ref_flight:.3f}, take-off velocity {ref_velocity:.3f}); "
+            f"{'plausible' if fp_jump.plausible else 'flagged'}",
         )
     )
     for mode in ("free-fall", "1g"):
         found = detect_jumps(jump.recording, takeoff=mode)
         j = found[0]
-        hv = "n/a" if j.height_velocity_m is None else f"{j.height_velocity_m:.3f} m"
+        headline = "none" if j.height_m is None else f"{j.height_m:.3f} m ({j.height_method})"
+        checks = "no warning" if j.plausible else "warnings: " + "; ".join(p.split(":")[0] for p in j.problems)
         print(
             f"  phone at chest, take-off '{mode}': {len(found)} jump(s); take-off sample {j.takeoff_s * 128:.0f}, "
-            f"landing {j.landing_s * 128:.0f}; flight {j.flight_time_s:.3f} s -> {j.height_flight_m:.3f} m "
-            f"(error {j.height_flight_m - ref_flight:+.3f}); take-off velocity height {hv}"
+            f"landing {j.landing_s * 128:.0f}; {_heights(j)}; height {headline} "
+            f"(error {'n/a' if j.height_m is None else f'{j.height_m - ref_flight:+.3f}'}); {checks}"
         )
         rows.append(
             (
-                f"CMJ: phone at chest, take-off '{mode}' (1 jump)",
-                f"flight {j.flight_time_s:.3f} s -> {j.height_flight_m:.3f} m (ref {ref_flight:.3f}, error "
-                f"{j.height_flight_m - ref_flight:+.3f} m); take-off-velocity height {hv} (ref {ref_velocity:.3f})",
+                f"CMJ: phone at chest, take-off '{mode}' (1 jump), landing-velocity height and plausibility checks",
+                f"height {headline}, error vs force-plate flight time "
+                f"{'n/a' if j.height_m is None else f'{j.height_m - ref_flight:+.3f} m'}; {_heights(j)}; {checks}",
             )
         )
     rows.append(("CMJ form classification", "not measurable: the shared set holds one jump of one person"))

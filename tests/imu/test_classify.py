@@ -90,7 +90,7 @@ def test_model_round_trip_and_card_checks(tmp_path):
     card = make_card(recipe="logistic", window_s=4.0, hop_s=2.0, rate_hz=50.0, use_gyro=True)
     path = save_model(tmp_path / "m.joblib", model, card)
     loaded, card2 = load_model(path)
-    assert card2["kind"] == "sportlens-imu-window-classifier"
+    assert card2["task"] == "imu" and card2["format"] == "sportlens-checkpoint"
     result = predict_recording(loaded, card2, _activity("shake", 99))
     assert result["label"] == "shake"
     assert result["counts"]["shake"] >= 8
@@ -99,11 +99,21 @@ def test_model_round_trip_and_card_checks(tmp_path):
     save_model(tmp_path / "old.joblib", model, bad)
     with pytest.raises(ModelError, match="retrain"):
         load_model(tmp_path / "old.joblib")
+    newer = dict(card, versions=dict(card["versions"], **{"scikit-learn": "0.1.0"}))
+    save_model(tmp_path / "sk.joblib", model, newer)
+    with pytest.raises(ModelError, match=r"model made with scikit-learn 0.1.0, this is .*: .*sk.joblib — retrain"):
+        load_model(tmp_path / "sk.joblib")
     (tmp_path / "junk.joblib").write_text("not a model")
-    with pytest.raises(ModelError, match="not a sportlens IMU model"):
+    with pytest.raises(ModelError, match="cannot read model"):
         load_model(tmp_path / "junk.joblib")
     with pytest.raises(ModelError, match="model file not found"):
         load_model(tmp_path / "missing.joblib")
+    # one card module for every model file: a torch task's card is refused by name
+    from sportlens.models.card import new_card, save_joblib_model
+
+    save_joblib_model(tmp_path / "other.joblib", model, new_card("classify"))
+    with pytest.raises(ModelError, match="model is for task 'classify', not 'imu'"):
+        load_model(tmp_path / "other.joblib")
 
 
 def test_unknown_recipe_lists_the_known_ones():

@@ -182,6 +182,6 @@ def test_train_on_a_shared_set_folder(run_cli, tmp_path):
     result = run_cli("imu", "train", folder, "--window-s", "4", "--hop-s", "2", "-o", tmp_path / "m", "--json")
     assert result.code == 0, result.stderr
     payload = result.json()
-    assert payload["card"]["dataset"] == "spar"
-    assert payload["cross_validation"]["n_groups"] == 3
-    assert payload["cross_validation"]["accuracy"] == pytest.approx(1.0)
+    assert payload["metrics"]["model"]["dataset"] == "spar"
+    assert payload["metrics"]["cross_validation"]["n_groups"] == 3
+    assert payload["metrics"]["cross_validation"]["accuracy"] == pytest.approx(1.0)

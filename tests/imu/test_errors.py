@@ -56,7 +56,7 @@ def _acc_csv(path, seconds=3.0, rate=50.0):
 
 
 def test_cli_data_and_window_errors(run_cli, tmp_path):
-    result = run_cli("imu", "train", tmp_path / "missing.csv")
+    result = run_cli("imu", "train", tmp_path / "missing.csv", "-o", tmp_path / "m")
     assert result.code == 2
     assert "data not found" in result.stderr
     one_label = tmp_path / "one_label.csv"
@@ -84,7 +84,7 @@ def test_cli_predict_on_a_recording_shorter_than_a_window(run_cli, tmp_path):
     pd.concat(rows).to_csv(tmp_path / "train.csv", index=False)
     assert run_cli("imu", "train", tmp_path / "train.csv", "--group-col", "person", "-o", tmp_path / "m").code == 0
     short = _acc_csv(tmp_path / "short.csv", seconds=2.0)
-    result = run_cli("imu", "predict", tmp_path / "m" / "model.joblib", short)
+    result = run_cli("imu", "predict", tmp_path / "m" / "model.joblib", short, "-o", tmp_path / "p")
     assert result.code == 2
     assert "shorter than one 4.0 s window" in result.stderr
     result = run_cli(
@@ -99,7 +99,7 @@ def test_cli_predict_on_a_recording_shorter_than_a_window(run_cli, tmp_path):
         "--json",
     )
     assert result.code == 0
-    assert result.json()["evaluation"]["accuracy"] == pytest.approx(1.0)
+    assert result.json()["metrics"]["evaluation"]["accuracy"] == pytest.approx(1.0)
 
 
 def test_output_folder_with_foreign_files_is_refused(tmp_path, run_cli):

@@ -183,3 +183,26 @@ def test_events_do_not_bridge_gaps(synth):
     reps = count_reps(ImuRecording(t, acc, gyro))
     assert reps.count == 10
     assert len(ImuRecording(t, acc, gyro).timing.gaps) == 1
+
+
+def test_sensor_noise_alone_gives_no_repetition_and_no_step():
+    # a phone lying still: 0.02 m/s^2 and 0.005 rad/s of noise; standardised, it would look like a movement
+    rng = np.random.default_rng(5)
+    t = np.arange(3000) / 100
+    acc = np.tile([0, 0, G], (t.size, 1)) + rng.normal(0, 0.02, (t.size, 3))
+    gyro = rng.normal(0, 0.005, (t.size, 3))
+    rec = ImuRecording(t, acc, gyro)
+    reps = count_reps(rec)
+    assert reps.count == 0 and np.isnan(reps.period_s) and reps.as_dict()["period_s"] is None
+    assert len(reps.signal) == len(rec)  # the plot still shows the (flat) signal
+    assert detect_steps(rec).count == 0
+
+
+def test_a_still_piece_beside_an_exercise_adds_no_repetition(synth):
+    t, acc, gyro = synth.reps_signal(6, 0)
+    still_t = t[-1] + 20 + np.arange(1500) / 50  # 30 s of stillness after a 20 s gap
+    rng = np.random.default_rng(2)
+    rec = ImuRecording(np.concatenate([t, still_t]),
+                       np.vstack([acc, np.tile([0, 0, G], (1500, 1)) + rng.normal(0, 0.02, (1500, 3))]),
+                       np.vstack([gyro, rng.normal(0, 0.005, (1500, 3))]))
+    assert count_reps(rec).count == 6

@@ -2,12 +2,11 @@
 
 Recipes live in a registry; evaluation always splits by group (person, or time block when no person is
 known), so no window of a test group was seen in training. A saved model is one joblib file holding the
-fitted pipeline and its model card.
+fitted pipeline and its model card (`sportlens.models.card`, shared with the torch checkpoints).
 """
 
 from __future__ import annotations
 
-import platform
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,9 +17,10 @@ from sportlens.imu.features import FEATURE_VERSION, feature_names, make_windows
 from sportlens.imu.mirror import to_right_side
 from sportlens.imu.readers import LabelledRecording
 from sportlens.imu.recording import ImuRecording
+from sportlens.models.card import load_joblib_model, new_card, save_joblib_model
 from sportlens.models.registry import Registry
 
-MODEL_KIND = "sportlens-imu-window-classifier"
+TASK = "imu"  # the task named in the model card
 RECIPES: Registry = Registry("IMU classifier recipe")
 
 
@@ -217,61 +217,34 @@ def fit(ws: WindowSet, recipe: str = "forest", seed: int = 0):
     return model
 
 
-def save_model(path: str | Path, model, card: dict) -> Path:
-    import joblib
-
-    from sportlens.io.atomic import atomic_path
-
-    with atomic_path(path) as tmp:
-        joblib.dump({"card": card, "model": model}, tmp)
-    return Path(path)
-
-
 def make_card(**fields) -> dict:
-    import sklearn
+    """The model card of a window classifier: the shared card (task "imu", command, library versions incl.
+    scikit-learn) plus the feature version and `fields` (recipe, window, rate, classes, metrics ...)."""
+    return new_card(TASK, feature_version=FEATURE_VERSION, **fields)
 
-    from sportlens import __version__
 
-    card = {
-        "kind": MODEL_KIND,
-        "feature_version": FEATURE_VERSION,
-        "versions": {
-            "sportlens": __version__,
-            "scikit-learn": sklearn.__version__,
-            "numpy": np.__version__,
-            "python": platform.python_version(),
-        },
-    }
-    card.update(fields)
-    return card
+def save_model(path: str | Path, model, card: dict) -> Path:
+    """Write the fitted pipeline and its card to one joblib file, atomically."""
+    return save_joblib_model(path, model, card)
 
 
 def load_model(path: str | Path):
-    """(model, card) from a file written by `save_model`; a ModelError when it is not one or does not match."""
-    import joblib
+    """(model, card) from a file written by `save_model`; a ModelError when it is not one, was made for other
+    features, or with another scikit-learn minor version (its pickles are not portable across those)."""
     import sklearn
 
     path = Path(path)
-    if not path.is_file():
-        raise ModelError(f"model file not found: {path}", hint="train one with `sportlens imu train`")
-    try:
-        blob = joblib.load(path)
-    except Exception as exc:  # joblib/pickle raise many types for a foreign file
-        raise ModelError(f"not a sportlens IMU model ({type(exc).__name__}): {path}") from None
-    card = blob.get("card") if isinstance(blob, dict) else None
-    if not card or card.get("kind") != MODEL_KIND:
-        raise ModelError(f"not a sportlens IMU model (no model card of kind {MODEL_KIND}): {path}")
+    model, card = load_joblib_model(path, TASK)
     if card.get("feature_version") != FEATURE_VERSION:
         raise ModelError(
-            f"model features v{card.get('feature_version')} but this sportlens computes v{FEATURE_VERSION}: {path}",
-            hint="retrain the model",
+            f"model features v{card.get('feature_version')} but this sportlens computes v{FEATURE_VERSION}", path,
+            "retrain the model with `sportlens imu train`",
         )
     trained = card.get("versions", {}).get("scikit-learn")
     if trained and trained.split(".")[:2] != sklearn.__version__.split(".")[:2]:
-        raise ModelError(
-            f"model made with scikit-learn {trained}, this is {sklearn.__version__}: {path}", hint="retrain the model"
-        )
-    return blob["model"], card
+        raise ModelError(f"model made with scikit-learn {trained}, this is {sklearn.__version__}", path,
+                         "retrain the model with `sportlens imu train`")
+    return model, card
 
 
 def predict_recording(model, card: dict, rec: ImuRecording, side: str | None = None) -> dict:

@@ -286,7 +286,7 @@ class Reps:
     def as_dict(self) -> dict:
         return {
             "count": self.count,
-            "period_s": round(float(self.period_s), 6),
+            "period_s": round(float(self.period_s), 6) if np.isfinite(self.period_s) else None,
             "times_s": [round(float(x), 4) for x in self.times_s],
         }
 
@@ -306,6 +306,18 @@ def _principal(x: np.ndarray) -> np.ndarray:
     return z @ vt[0]
 
 
+# below these (std of the band-passed channels) a piece of recording holds no movement, only sensor noise; the
+# quietest exercise set of the shared sets moves 0.77 m/s^2 (SPAR) and 0.15 rad/s (barbell)
+MIN_MOTION_ACC_MPS2 = 0.2
+MIN_MOTION_GYRO_RADS = 0.1
+
+
+def _moves(channels: np.ndarray, has_gyro: bool) -> bool:
+    """Whether band-passed channels (acc x/y/z, then gyro x/y/z) hold more than sensor noise."""
+    std = channels.std(axis=0)
+    return bool(std[:3].max() >= MIN_MOTION_ACC_MPS2 or (has_gyro and std[3:].max() >= MIN_MOTION_GYRO_RADS))
+
+
 def count_reps(
     rec: ImuRecording,
     min_period_s: float = 0.8,
@@ -315,21 +327,27 @@ def count_reps(
 ) -> Reps:
     """Count repetitions: band-pass all channels, take their first principal component, find its period by
     autocorrelation, then count peaks at least 0.6 period apart whose prominence is at least `min_prominence`
-    times the typical (median of the strongest) prominence. Pauses give no prominent peaks, so they add none.
+    times the typical (median of the strongest) prominence. Pauses give no prominent peaks, so they add none;
+    a gap-free piece whose channels hold only sensor noise (`MIN_MOTION_*`) adds none either.
     """
-    sig_t, sig = [], []
+    sig_t, sig, moving = [], [], []
     periods = []
     for seg in rec.segments():
         if len(seg) < 3 * seg.rate_hz * min_period_s / 2:
             continue
         seg = seg.uniform()  # the filters assume even steps; jittery stamps are put on the nominal grid
-        pc = _principal(zero_lag_filter(_channels(seg), seg.rate_hz, band_hz[0], band_hz[1]))
+        channels = zero_lag_filter(_channels(seg), seg.rate_hz, band_hz[0], band_hz[1])
+        # standardising the channels would blow a still piece's noise up to the size of a movement
+        moves = _moves(channels, seg.gyro_rads is not None)
         sig_t.append(seg.time_s)
-        sig.append(pc)
-    if not sig:
-        return Reps(0, np.array([]), float("nan"), rec.time_s, np.zeros(len(rec)))
+        sig.append(_principal(channels) if moves else np.zeros(len(seg)))
+        moving.append(moves)
+    if not any(moving):
+        t_all = np.concatenate(sig_t) if sig_t else rec.time_s
+        return Reps(0, np.array([]), float("nan"), t_all, np.concatenate(sig) if sig else np.zeros(len(rec)))
     rate = rec.rate_hz
-    for x in sig:
+    counted = [(t, x) for t, x, m in zip(sig_t, sig, moving, strict=True) if m]
+    for _, x in counted:
         p = dominant_period(x, rate, min_period_s, max_period_s)
         if p is not None:
             periods.append(p)
@@ -338,14 +356,14 @@ def count_reps(
     best: list[np.ndarray] | None = None
     for sign in (1.0, -1.0):
         found = []
-        for t, x in zip(sig_t, sig, strict=True):
+        for t, x in counted:
             xs = zero_lag_filter(sign * x, rate, None, 2.5 / period)
             peaks, props = find_peaks(xs, distance=distance, prominence=0)
             found.append((t, peaks, props["prominences"]))
         proms = np.concatenate([f[2] for f in found]) if found else np.array([])
         if proms.size == 0:
             continue
-        expected = max(1, int(sum(t[-1] - t[0] for t in sig_t) / period))
+        expected = max(1, int(sum(t[-1] - t[0] for t, _ in counted) / period))
         typical = np.median(np.sort(proms)[::-1][:expected])
         kept = [t[p[pr >= min_prominence * typical]] for t, p, pr in found]
         picked = np.concatenate(kept) if kept else np.array([])
@@ -435,19 +453,23 @@ class Steps:
         }
 
 
+MIN_STEP_MPS2 = 0.5  # a step's peak rises at least this far (noise of a still phone: 0.05 m/s^2)
+
+
 def detect_steps(
     rec: ImuRecording, band_hz: tuple[float, float] = (0.5, 5.0), min_step_s: float = 0.25, min_prominence: float = 0.5
 ) -> Steps:
     """Steps as peaks of |acc| band-passed in `band_hz`, at least `min_step_s` apart, with prominence at least
-    `min_prominence` x the signal's standard deviation; cadence = 60 / mean step interval (outliers
-    beyond 0.5-1.5 x the median left out)."""
+    `min_prominence` x the signal's standard deviation and at least `MIN_STEP_MPS2`; cadence = 60 / mean step
+    interval (outliers beyond 0.5-1.5 x the median left out)."""
     times, intervals = [], []
     for seg in rec.segments():
         if len(seg) < seg.rate_hz:
             continue
         seg = seg.uniform()
         x = zero_lag_filter(np.linalg.norm(seg.acc_mps2, axis=1), seg.rate_hz, band_hz[0], band_hz[1])
-        peaks, _ = find_peaks(x, distance=max(1, int(min_step_s * seg.rate_hz)), prominence=min_prominence * x.std())
+        prominence = max(min_prominence * x.std(), MIN_STEP_MPS2)
+        peaks, _ = find_peaks(x, distance=max(1, int(min_step_s * seg.rate_hz)), prominence=prominence)
         ts = seg.time_s[peaks]
         times.append(ts)
         intervals.append(np.diff(ts))

@@ -41,6 +41,7 @@ SPECTRAL_BANDS_HZ: tuple[tuple[float, float], ...] = (
 BANDS = SPECTRAL_BANDS_HZ
 CORRELATION_PAIRS = (("acc_x", "acc_y"), ("acc_x", "acc_z"), ("acc_y", "acc_z"))
 GRAVITY_LOWPASS_HZ = 0.5  # below the repetition rates of exercises: what is left is the gravity direction
+GRAVITY_PAD_SAMPLES = 15  # edge padding of that filter within a window (part of FEATURE_VERSION 1)
 XYZ = ("x", "y", "z")
 PAIRS = ("xx", "yy", "zz", "xy", "xz", "yz")
 
@@ -65,11 +66,16 @@ def _principal_axes(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def gravity_direction(acc: np.ndarray, rate_hz: float) -> np.ndarray:
     """Unit vectors (W, 3) of the low-passed acceleration: the direction of gravity in the sensor frame."""
-    from sportlens.signals import zero_lag_filter
+    from scipy.signal import sosfiltfilt
+
+    from sportlens.signals import butterworth_sos
 
     if GRAVITY_LOWPASS_HZ >= 0.45 * rate_hz or len(acc) < 16:
         return _unit(np.repeat(acc.mean(axis=0, keepdims=True), len(acc), axis=0))
-    return _unit(zero_lag_filter(acc, rate_hz, high_hz=GRAVITY_LOWPASS_HZ, order=2))
+    # FEATURE_VERSION 1 pads each window with 15 samples (not zero_lag_filter's 9): the features, and the
+    # models saved with them, depend on it
+    sos = butterworth_sos(rate_hz, None, GRAVITY_LOWPASS_HZ, 2)
+    return _unit(sosfiltfilt(sos, acc, axis=0, padlen=min(GRAVITY_PAD_SAMPLES, len(acc) - 1)))
 
 
 def rotation_axis(gyro: np.ndarray) -> np.ndarray:
