@@ -25,3 +25,20 @@ def test_every_cli_command_is_documented():
     for command in app.registered_commands:
         name = command.name or command.callback.__name__
         assert f"`sportlens imu {name} " in text, name
+
+
+def test_jump_plausibility_thresholds_are_the_documented_ones():
+    from sportlens.imu.events import MAX_HEIGHT_RATIO, PLAUSIBLE_HEIGHT_M
+
+    text = DOC.read_text(encoding="utf-8")
+    lo, hi = PLAUSIBLE_HEIGHT_M
+    assert f"every height estimate within {lo:g}–{hi:g} m (`PLAUSIBLE_HEIGHT_M`)" in text
+    assert f"within {MAX_HEIGHT_RATIO:g}× (`MAX_HEIGHT_RATIO`)" in text
+
+
+def test_every_option_choice_is_documented():
+    from sportlens.imu.options import AccUnit, FeatureSet, GyroUnit, Recipe, Takeoff
+
+    text = DOC.read_text(encoding="utf-8")
+    for enum in (Takeoff, Recipe, FeatureSet, AccUnit, GyroUnit):
+        assert "|".join(m.value for m in enum) in text, enum.__name__

@@ -56,15 +56,20 @@ def plot_reps(rec: ImuRecording, reps: Reps, target: Path) -> Path:
 
 
 def plot_jumps(rec: ImuRecording, jumps: list[Jump], free_fall_mps2: float, target: Path) -> Path:
+    def label(j: Jump) -> str:
+        height = "no plausible height" if j.height_m is None else f"{j.height_m * 100:.1f} cm ({j.height_method})"
+        return f"{height}, T={j.flight_time_s:.3f} s" + ("" if j.plausible else ", IMPLAUSIBLE: see warnings")
+
     title = f"{rec.name}: {len(jumps)} jump(s)"
     if jumps:
-        title += "; " + ", ".join(f"{j.height_flight_m * 100:.1f} cm (T={j.flight_time_s:.3f} s)" for j in jumps[:4])
+        title += "; " + "; ".join(label(j) for j in jumps[:3]) + (" ..." if len(jumps) > 3 else "")
     fig, (ax,) = _figure(title)
     ax.plot(rec.time_s, np.linalg.norm(rec.acc_mps2, axis=1), lw=0.8, label="|acc|")
     ax.axhline(free_fall_mps2, color="r", ls=":", lw=0.8, label="free-fall threshold")
     _shade_gaps(ax, rec)
     for k, j in enumerate(jumps):
-        ax.axvspan(j.takeoff_s, j.landing_s, color="tab:orange", alpha=0.3, label="flight" if k == 0 else None)
+        ax.axvspan(j.takeoff_s, j.landing_s, color="tab:orange" if j.plausible else "tab:gray", alpha=0.3,
+                   label=("flight" if j.plausible else "flight (implausible)") if k == 0 else None)
         ax.axvline(j.takeoff_s, color="tab:green", lw=1, label="take-off" if k == 0 else None)
         ax.axvline(j.landing_s, color="tab:red", lw=1, label="landing" if k == 0 else None)
     ax.set_ylabel("|acc| (m/s²)")
