@@ -168,7 +168,7 @@ def test_empty_class_folder_and_small_class_follow_one_rule(run_cli, make_shapes
     assert both.code == 2 and "'hexagon' has 0, 'triangle' has 3 (need at least 5)" in both.stderr
     shutil.rmtree(root / "hexagon")
     fewer = run_cli("classify", "train", root, "-o", tmp_path / "run", "--min-per-class", "3", "--epochs", "1",
-                    "--model", "notebook-cnn", "--image-size", "32", "--amp", "off", "--json")
+                    "--model", "notebook-cnn", "--image-size", "32", "--amp", "off", "--device", "cpu", "--json")
     assert fewer.code == 0, fewer.stderr
     assert fewer.json()["metrics"]["class_counts"] == {"circle": 6, "square": 6, "triangle": 3}
 

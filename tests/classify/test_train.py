@@ -84,7 +84,8 @@ def test_imagenet_weights_from_the_local_cache_train_in_two_phases(tmp_path, mon
     torch.manual_seed(7)
     backbone = torchvision.models.resnet18()
     torch.save(backbone.state_dict(), checkpoints / "resnet18-f37072fd.pth")
-    options = TrainOptions(model="resnet18", weights="imagenet", epochs=2, image_size=32, batch_size=16, amp="off")
+    options = TrainOptions(model="resnet18", weights="imagenet", epochs=2, image_size=32, batch_size=16, amp="off",
+                           device="cpu")
     summary = run_train(shapes_dir, tmp_path / "run", options)
     history = pd.read_csv(tmp_path / "run" / "history.csv")
     assert history["phase"].tolist() == ["head", "head", "finetune", "finetune"]
@@ -96,6 +97,18 @@ def test_imagenet_weights_from_the_local_cache_train_in_two_phases(tmp_path, mon
 @pytest.mark.slow
 def test_mobilenet_from_scratch_evaluates_above_chance(tmp_path, shapes_dir):
     """Regression: without batch-norm recalibration MobileNetV3 scored exactly chance (1/3) here."""
-    options = TrainOptions(model="mobilenet_v3_small", epochs=10, image_size=48, batch_size=16, amp="off")
+    options = TrainOptions(model="mobilenet_v3_small", epochs=10, image_size=48, batch_size=16, amp="off",
+                           device="cpu")
     summary = run_train(shapes_dir, tmp_path / "run", options)
     assert summary.metrics["val"]["accuracy"] >= 0.9
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+def test_training_on_the_gpu_with_mixed_precision(shapes_dir, tmp_path):
+    """--device cuda with amp auto (bf16 or fp16 autocast); the model then predicts on the CPU."""
+    options = TrainOptions(model="notebook-cnn", image_size=32, batch_size=16, epochs=10, device="cuda")
+    summary = run_train(shapes_dir, tmp_path / "run", options)
+    training = summary.metrics["training"]
+    assert training["device"] == "cuda" and training["amp"] in ("bfloat16", "float16")
+    assert summary.metrics["val"]["accuracy"] >= 0.9
+    assert next(load_classifier(tmp_path / "run").module.parameters()).device.type == "cpu"

@@ -107,7 +107,7 @@ def evaluate(
     as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
 ) -> None:
     """Accuracy, macro F1, per-class precision/recall, confusion matrix, most confident mistakes, curves."""
-    from rich.table import Table
+    from rich.table import Column, Table
 
     from sportlens.classify.evaluate import run_eval
     from sportlens.classify.options import EvalOptions
@@ -115,7 +115,8 @@ def evaluate(
     options = EvalOptions(split=split.value)
     summary = run_task("classify eval", lambda progress: run_eval(run, data, out, options, progress))
     m = summary.metrics
-    table = Table("class", "precision", "recall", "f1", "images", title=f"{m['model']} on {m['split']}")
+    table = Table(Column("class", no_wrap=True), "precision", "recall", "f1", "images",
+                  title=f"{m['model']} on {m['split']}")
     for name, row in m["per_class"].items():
         table.add_row(name, f"{row['precision']:.3f}", f"{row['recall']:.3f}", f"{row['f1']:.3f}", str(row["support"]))
     _show(table, as_json)
@@ -206,15 +207,15 @@ def export(
 @app.command()
 def models(as_json: bool = typer.Option(False, "--json", help=JSON_HELP)) -> None:
     """List the models and their training recipes."""
-    from rich.table import Table
+    from rich.table import Column, Table
 
     from sportlens.summary import Summary
 
-    table = Table("model", "px", "batch", "epochs", "lr", "mixup/cutmix", "note")
+    table = Table(Column("model", no_wrap=True), "px", "batch", "epochs", "lr", "mixup/cutmix")
     for name in sorted(RECIPES):
         r = RECIPES[name]
         table.add_row(name, str(r.image_size), str(r.batch_size), str(r.epochs), f"{r.lr:g}",
-                      f"{r.mixup_alpha:g}/{r.cutmix_alpha:g}", r.note)
+                      f"{r.mixup_alpha:g}/{r.cutmix_alpha:g}")
     _show(table, as_json)
     summary = Summary(command="classify models", metrics={"models": {n: RECIPES[n].to_dict() for n in sorted(RECIPES)}})
     report(summary, as_json)
