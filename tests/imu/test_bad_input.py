@@ -217,3 +217,29 @@ def test_a_cancelled_run_leaves_no_folder_that_looks_complete(synth, tmp_path):
     with pytest.raises(Cancelled):
         run_jumps(path, tmp_path / "o", JumpsOptions(), progress)
     assert not (tmp_path / "o" / "summary.json").exists()
+
+
+def test_warnings_of_many_labelled_recordings_are_counted_not_repeated():
+    from sportlens.imu.pipeline import _labelled_warnings
+    from sportlens.imu.readers import LabelledRecording
+    from sportlens.imu.recording import ImuRecording
+    from sportlens.summary import Summary
+
+    t = np.concatenate([np.arange(100), np.arange(200, 300)]) / 50  # a 2 s hole
+    noise = np.random.default_rng(3).normal(0, 0.05, (200, 3))  # a constant axis would look clipped
+    gap = ImuRecording(t, np.tile([0, 0, G], (200, 1)) + noise)
+    clean = ImuRecording(np.arange(200) / 50, np.tile([0, 0, G], (200, 1)) + noise)
+
+    def items(n_gap):
+        return [LabelledRecording(gap, "a", "p", f"g{k}") for k in range(n_gap)] + [
+            LabelledRecording(clean, "b", "p", "c")]
+
+    few = Summary("imu train")
+    _labelled_warnings(few, items(2))
+    assert few.warnings == ["g0: 1 gap(s) in the time stamps, 2.02 s in all (not interpolated)",
+                            "g1: 1 gap(s) in the time stamps, 2.02 s in all (not interpolated)"]
+    many = Summary("imu train")
+    _labelled_warnings(many, items(5))
+    (line,) = many.warnings
+    assert line.startswith("5 of 6 recordings have timing or clipping warnings (first: g0: 1 gap(s)")
+    assert sorted(many.metrics["recording_warnings"]) == ["g0", "g1", "g2", "g3", "g4"]

@@ -214,6 +214,24 @@ def load_labelled(data: str | Path, options: LabelledDataOptions, rate_hz: float
     return load_labelled_csv(data, label_col=options.label_col, group_col=options.group_col, rate_hz=rate_hz), "csv"
 
 
+def _labelled_warnings(summary: Summary, items) -> None:
+    """Timing and clipping warnings of many recordings: all of them under metrics["recording_warnings"], and
+    as warnings one line each for a few recordings, else one line that counts them."""
+    found = {d.recording_id: recording_warnings(d.recording) for d in items}
+    found = {rid: lines for rid, lines in found.items() if lines}
+    if not found:
+        return
+    summary.metrics["recording_warnings"] = found
+    if len(found) <= 3:
+        for rid, lines in found.items():
+            for line in lines:
+                summary.warn(f"{rid}: {line}")
+    else:
+        rid, lines = next(iter(found.items()))
+        summary.warn(f"{len(found)} of {len(items)} recordings have timing or clipping warnings (first: {rid}: "
+                     f"{lines[0]}); all under metrics.recording_warnings in summary.json")
+
+
 def run_train(data: str | Path, out_dir: str | Path, options: TrainOptions = TrainOptions(),
               progress: Progress | None = None) -> Summary:
     """Cross-validate by person (or time block), then fit on all data and save model.joblib with its card.
@@ -236,9 +254,7 @@ def run_train(data: str | Path, out_dir: str | Path, options: TrainOptions = Tra
     if len(labels) < 2:
         raise DataFormatError(f"training needs at least 2 labels, found {len(labels)}", data)
     summary = _summary("train", [data], options)
-    for d in items:
-        for line in recording_warnings(d.recording):
-            summary.warn(f"{d.recording_id}: {line}")
+    _labelled_warnings(summary, items)
     if options.use_gyro and not use_gyro:
         summary.warn("not every recording has a gyroscope: the model uses the accelerometer only")
     with output_run(out_dir, summary, data):
@@ -296,6 +312,7 @@ def run_eval(model_path: str | Path, data: str | Path, out_dir: str | Path, opti
     if len(ws.y) == 0:
         raise DataFormatError(f"no complete {card['window_s']:g} s window in the data", data)
     summary = _summary("eval", [model_path, data], options)
+    _labelled_warnings(summary, items)
     with output_run(out_dir, summary, model_path, data):
         pred = model.predict(ws.X).astype(str)
         y = ws.y.astype(str)
