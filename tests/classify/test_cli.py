@@ -417,3 +417,59 @@ def test_every_writing_command_follows_the_output_rule(run_cli, trained, tmp_pat
         assert result.code == 2, (args, result.stderr)
         assert "output folder is not empty and was not written by sportlens" in result.stderr, args
     assert [p.name for p in user.iterdir()] == ["notes.txt"]
+
+
+def test_review_and_eval_need_readable_images(run_cli, trained, tmp_path):
+    broken = tmp_path / "broken"
+    (broken / "circle").mkdir(parents=True)
+    for k in range(3):
+        (broken / "circle" / f"{k}.png").write_bytes(b"not a png")
+    for command in ("eval", "review"):
+        result = run_cli("classify", command, trained.run, broken, "-o", tmp_path / command, "--json")
+        assert result.code == 2 and result.stdout == ""
+        assert result.stderr == f"error: no readable images to {'evaluate' if command == 'eval' else 'review'}: " \
+                                f"{broken}\n"
+        assert not (tmp_path / command).exists()  # created for the run, removed when it failed empty
+    bad = run_cli("classify", "review", trained.run, trained.root, "--max-distance", "65")
+    assert bad.code == 2 and bad.stderr == "error: --max-distance must be at least 0 and at most 64, got 65\n"
+
+
+def test_clean_that_drops_everything_warns(run_cli, trained, tmp_path):
+    decisions = tmp_path / "all.csv"
+    paths = sorted(str(p) for p in trained.root.rglob("*.png"))
+    decisions.write_text("path,decision\n" + "".join(f"{p},drop\n" for p in paths))
+    result = run_cli("classify", "clean", trained.root, decisions, "-o", tmp_path / "clean", "--json")
+    assert result.code == 0, result.stderr
+    assert result.json()["warnings"] == ["every image was dropped: manifest.csv has no rows"]
+    assert "warning: every image was dropped" in result.stderr
+    assert (tmp_path / "clean" / "manifest.csv").read_text().strip() == "path,class"
+
+
+def test_a_split_without_validation_images_is_an_error(run_cli, trained, tmp_path):
+    """Given splits with one training image per class leave nothing to carve a validation set from."""
+    rows = ["path,class,split"]
+    for kind in ("circle", "square", "triangle"):
+        files = sorted((trained.root / kind).glob("*.png"))
+        rows += [f"{files[0]},{kind},train"] + [f"{f},{kind},test" for f in files[1:5]]
+    (tmp_path / "m.csv").write_text("\n".join(rows) + "\n")
+    result = run_cli("classify", "train", tmp_path / "m.csv", "-o", tmp_path / "run", "--model", "notebook-cnn")
+    assert result.code == 2
+    assert result.stderr == f"error: no validation images: {tmp_path / 'm.csv'} — give a val split or more images " \
+                            "per class\n"
+
+
+def test_a_class_without_training_images_is_named_before_decoding(run_cli, trained, tmp_path):
+    rows = ["path,class,split"]
+    for kind, split in (("circle", "train"), ("square", "train"), ("triangle", "test")):
+        rows += [f"{f},{kind},{split}" for f in sorted((trained.root / kind).glob("*.png"))[:6]]
+    (tmp_path / "m.csv").write_text("\n".join(rows) + "\n")
+    result = run_cli("classify", "train", tmp_path / "m.csv", "-o", tmp_path / "run", "--model", "notebook-cnn")
+    assert result.code == 2 and not (tmp_path / "run").exists()
+    assert result.stderr == f"error: class(es) with no training image: triangle: {tmp_path / 'm.csv'} — put some of " \
+                            "its images in the train split\n"
+
+
+def test_fold_without_a_fold_column_is_an_error(run_cli, trained, tmp_path):
+    result = run_cli("classify", "train", trained.root, "-o", tmp_path / "run", "--fold", "2")
+    assert result.code == 2 and not (tmp_path / "run").exists()
+    assert result.stderr == f"error: --fold needs a manifest with a fold column for every row: {trained.root}\n"

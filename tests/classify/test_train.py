@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+
 import pandas as pd
 import pytest
 import torch
@@ -11,6 +13,7 @@ from sportlens.classify.inference import load_classifier
 from sportlens.classify.options import TrainOptions
 from sportlens.classify.recipes import recipe_for
 from sportlens.classify.train import _phases, run_train
+from sportlens.errors import DataFormatError
 from sportlens.events import EventLog, Progress
 from sportlens.io.output_dir import INCOMPLETE
 from sportlens.summary import read_summary
@@ -112,3 +115,18 @@ def test_training_on_the_gpu_with_mixed_precision(shapes_dir, tmp_path):
     assert training["device"] == "cuda" and training["amp"] in ("bfloat16", "float16")
     assert summary.metrics["val"]["accuracy"] >= 0.9
     assert next(load_classifier(tmp_path / "run").module.parameters()).device.type == "cpu"
+
+
+def test_an_image_that_changes_during_training_is_named(shapes_dir, tmp_path, fast_options, monkeypatch):
+    train_module = importlib.import_module("sportlens.classify.train")
+    real = train_module.load_image
+
+    def fails_for_one(path, size):
+        if path.name == "circle_003.png":
+            raise OSError("truncated")
+        return real(path, size)
+
+    monkeypatch.setattr(train_module, "load_image", fails_for_one)
+    with pytest.raises(DataFormatError, match="image became unreadable during training \\(cannot decode "
+                                              "\\(truncated\\)\\): .*circle_003.png"):
+        run_train(shapes_dir, tmp_path / "run", TrainOptions(**fast_options, epochs=1, seed=3))

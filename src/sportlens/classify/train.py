@@ -91,7 +91,9 @@ def run_train(
     }
     _check_resume(out_dir, config_record, options.resume)
     image_set = scan_images(data)
-    check_class_sizes(image_set, options.min_per_class)  # by file count: before minutes of decoding
+    # on the files found, before minutes of decoding; again on the images that decode
+    check_class_sizes(image_set, options.min_per_class)
+    _check_splits(image_set, assign_splits(image_set, seed=options.seed, fold=options.fold)[0])
     # build first: a missing ImageNet download should fail before any decoding; seeded: --seed fixes the
     # initial weights too, so a run is reproducible whatever ran before in the process
     torch.manual_seed(options.seed)
@@ -120,9 +122,7 @@ def _train_into(
     classes = image_set.classes
     labels = torch.from_numpy(image_set.labels)
     train_idx, val_idx, test_idx = (split_indices(splits, s) for s in ("train", "val", "test"))
-    _check_train_has_every_class(image_set, splits)
-    if not len(val_idx):
-        raise DataFormatError("no validation images", image_set.source, "give a val split or more images per class")
+    _check_splits(image_set, splits)
     write_json(out_dir / "train_config.json", config_record)
     write_csv(
         out_dir / "split.csv",
@@ -279,7 +279,8 @@ def _check_resume(out_dir: Path, config_record: dict[str, Any], resume: bool) ->
         )
 
 
-def _check_train_has_every_class(image_set: ImageSet, splits: list[str]) -> None:
+def _check_splits(image_set: ImageSet, splits: list[str]) -> None:
+    """Every class has a training image, and there is something to validate on."""
     in_train = {item.label for item, split in zip(image_set.items, splits, strict=True) if split == "train"}
     missing = [name for name in image_set.classes if name not in in_train]
     if missing:
@@ -287,6 +288,8 @@ def _check_train_has_every_class(image_set: ImageSet, splits: list[str]) -> None
             f"class(es) with no training image: {', '.join(missing)}", image_set.source,
             "put some of its images in the train split",
         )
+    if "val" not in splits:
+        raise DataFormatError("no validation images", image_set.source, "give a val split or more images per class")
 
 
 __all__ = ["TrainOptions", "run_train"]
