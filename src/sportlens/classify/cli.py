@@ -37,10 +37,6 @@ BudgetClock = _choices("BudgetClock", get_args(opts.BudgetClock))
 EvalSplit = _choices("EvalSplit", get_args(opts.EvalSplit))
 
 
-def _value(choice: Enum | None) -> Any:
-    return None if choice is None else choice.value
-
-
 def _show(result: Any, as_json: bool) -> None:
     """A result (text or a rich table): stdout, or stderr when stdout carries the --json summary."""
     from rich.console import Console
@@ -74,9 +70,7 @@ def train(
     as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
 ) -> None:
     """Train an image classifier; the best model on the validation split is kept."""
-    from sportlens.classify.options import TrainOptions
-
-    options = TrainOptions(
+    options = opts.TrainOptions(
         model=model.value, weights=weights.value, epochs=epochs, time_budget_min=time_budget,
         budget_clock=budget_clock.value, image_size=image_size, batch_size=batch_size, lr=lr, seed=seed, fold=fold,
         min_per_class=min_per_class, amp=amp.value, device=device.value, resume=resume,
@@ -109,10 +103,9 @@ def evaluate(
     """Accuracy, macro F1, per-class precision/recall, confusion matrix, most confident mistakes, curves."""
     from rich.table import Column, Table
 
+    options = opts.EvalOptions(split=split.value)
     from sportlens.classify.evaluate import run_eval
-    from sportlens.classify.options import EvalOptions
 
-    options = EvalOptions(split=split.value)
     summary = run_task("classify eval", lambda progress: run_eval(run, data, out, options, progress))
     m = summary.metrics
     table = Table(Column("class", no_wrap=True), "precision", "recall", "f1", "images",
@@ -134,10 +127,9 @@ def review(
     as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
 ) -> None:
     """Rank images most likely mislabelled and find near-duplicates; writes review.csv and review.html."""
-    from sportlens.classify.options import ReviewOptions
+    options = opts.ReviewOptions(max_distance=max_distance, html_rows=html_rows)
     from sportlens.classify.review import run_review
 
-    options = ReviewOptions(max_distance=max_distance, html_rows=html_rows)
     summary = run_task("classify review", lambda progress: run_review(run, data, out, options, progress))
     m = summary.metrics
     folder = out or Path(m["run"]) / "review"
@@ -154,10 +146,10 @@ def clean(
     as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
 ) -> None:
     """Apply keep/relabel/drop decisions to a new manifest (your image files are never changed)."""
-    from sportlens.classify.options import CleanOptions
+    options = opts.CleanOptions()
     from sportlens.classify.review import run_clean
 
-    summary = run_task("classify clean", lambda progress: run_clean(data, decisions, out, CleanOptions(), progress))
+    summary = run_task("classify clean", lambda progress: run_clean(data, decisions, out, options, progress))
     m = summary.metrics
     _show(f"kept {m['kept']}, relabelled {m['relabelled']}, dropped {m['dropped']}: {m['manifest']} "
           f"(train on it with `sportlens classify train {m['manifest']} -o RUN`)", as_json)
@@ -173,10 +165,9 @@ def predict(
     as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
 ) -> None:
     """Top-k labels with probabilities, one line per image on stdout."""
-    from sportlens.classify.options import PredictOptions
+    options = opts.PredictOptions(top_k=top_k)
     from sportlens.classify.predict import run_predict
 
-    options = PredictOptions(top_k=top_k)
     summary = run_task("classify predict", lambda progress: run_predict(run, target, out, options, progress))
     lines = [f"{row['input']}: " + ", ".join(f"{t['label']} {t['probability']:.3f}" for t in row["top_k"])
              for row in summary.metrics["predictions"]]
@@ -193,10 +184,9 @@ def export(
     as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
 ) -> None:
     """Export to ONNX with the exact preprocessing in its metadata; checked against PyTorch (1e-4)."""
+    options = opts.ExportOptions(opset=opset)
     from sportlens.classify.export import run_export
-    from sportlens.classify.options import ExportOptions
 
-    options = ExportOptions(opset=opset)
     summary = run_task("classify export", lambda progress: run_export(run, out, options, progress))
     check = summary.metrics["check"]
     _show(f"{out / 'model.onnx'}: max |ONNX - PyTorch| = {check['max_abs_diff']:.1e} on {check['n_images']} images",
