@@ -132,7 +132,12 @@ def main(argv: list[str] | None = None) -> int:
         stderr.print("[red]interrupted[/]: stopped; an output folder being written is left without summary.json "
                      "(marked incomplete): rerun the command to redo it", highlight=False, soft_wrap=True)
         return 130
-    except typer.TyperException as exc:  # usage errors (unknown command, bad option)
+    except typer.TyperException as exc:  # usage errors (a bad choice, a missing option, an unknown command)
+        ctx = getattr(exc, "ctx", None)
+        if getattr(exc, "exit_code", 1) == 2 and hasattr(exc, "format_message"):
+            where = f"`{ctx.command_path} --help`" if ctx is not None else "`sportlens --help`"
+            stderr.print(f"[bold red]error:[/] {exc.format_message()} — see {where}", highlight=False, soft_wrap=True)
+            return 2
         exc.show()
         return exc.exit_code
     except Exception as exc:

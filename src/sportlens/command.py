@@ -27,14 +27,18 @@ def run_task(task: str, run: Callable[[Progress], Summary]) -> Summary:
 
 
 def report(summary: Summary, as_json: bool, lines: list[str] | None = None, out_dir=None) -> None:
-    """Warnings and result lines to stderr, then the summary to stdout when --json."""
+    """Warnings and the output folder on stderr; the result lines on stdout (what `| less` shows), or, with
+    --json, the summary as the one object on stdout and the result lines on stderr."""
     from sportlens.io.atomic import print_json
     from sportlens.progress import stderr_console
 
     for warning in summary.warnings:
         stderr_console.print(f"[yellow]warning:[/] {warning}", highlight=False, soft_wrap=True)
     for line in lines or []:
-        stderr_console.print(line, highlight=False, soft_wrap=True)
+        if as_json:
+            stderr_console.print(line, highlight=False, soft_wrap=True)
+        else:
+            print_result(line)
     if out_dir is not None:
         stderr_console.print(f"outputs in [bold]{out_dir}[/]", highlight=False, soft_wrap=True)
     if as_json:

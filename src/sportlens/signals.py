@@ -48,16 +48,17 @@ def butterworth_sos(rate_hz: float, low_hz: float | None, high_hz: float | None,
 
 
 def zero_lag_filter(x: np.ndarray, rate_hz: float, low_hz: float | None = None, high_hz: float | None = None,
-                    order: int = 2) -> np.ndarray:
+                    order: int = 2, padlen: int | None = None) -> np.ndarray:
     """Zero-phase Butterworth band/low/high-pass along axis 0 of gap-free data; a cut-off at or above
-    0.95 Nyquist is dropped (the data cannot hold that frequency anyway)."""
+    0.95 Nyquist is dropped (the data cannot hold that frequency anyway). padlen: samples of odd extension
+    at each end (default 3 * (2 * sections + 1), scipy's own rule for second-order sections)."""
     high_hz = None if high_hz is None or high_hz >= 0.95 * rate_hz / 2 else high_hz
     sos = butterworth_sos(rate_hz, low_hz, high_hz, order)
     x = np.asarray(x, dtype=float)
     if sos is None:
         return x
-    padlen = min(3 * (2 * len(sos) + 1), len(x) - 1)
-    return sp_signal.sosfiltfilt(sos, x, axis=0, padlen=padlen)
+    pad = 3 * (2 * len(sos) + 1) if padlen is None else padlen
+    return sp_signal.sosfiltfilt(sos, x, axis=0, padlen=min(pad, len(x) - 1))
 
 
 def lowpass_with_gaps(values: np.ndarray, cutoff_hz: float, fs_hz: float, order: int = 4) -> np.ndarray:

@@ -55,12 +55,9 @@ MODEL = typer.Argument(..., metavar="MODEL", help="model.joblib from `sportlens 
 def _finish(summary: Summary, as_json: bool, out: Path, lines: list[str]) -> None:
     """Warnings and the output folder on stderr; the result lines on stdout, or with --json the summary on
     stdout and the result lines on stderr."""
-    from sportlens.command import print_result, report
+    from sportlens.command import report
 
-    report(summary, as_json, lines if as_json else None, out)
-    if not as_json:
-        for line in lines:
-            print_result(line)
+    report(summary, as_json, lines, out)
 
 
 def _run(verb: str, run: Callable) -> Summary:

@@ -66,16 +66,13 @@ def _principal_axes(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def gravity_direction(acc: np.ndarray, rate_hz: float) -> np.ndarray:
     """Unit vectors (W, 3) of the low-passed acceleration: the direction of gravity in the sensor frame."""
-    from scipy.signal import sosfiltfilt
-
-    from sportlens.signals import butterworth_sos
+    from sportlens.signals import zero_lag_filter
 
     if GRAVITY_LOWPASS_HZ >= 0.45 * rate_hz or len(acc) < 16:
         return _unit(np.repeat(acc.mean(axis=0, keepdims=True), len(acc), axis=0))
     # FEATURE_VERSION 1 pads each window with 15 samples (not zero_lag_filter's 9): the features, and the
     # models saved with them, depend on it
-    sos = butterworth_sos(rate_hz, None, GRAVITY_LOWPASS_HZ, 2)
-    return _unit(sosfiltfilt(sos, acc, axis=0, padlen=min(GRAVITY_PAD_SAMPLES, len(acc) - 1)))
+    return _unit(zero_lag_filter(acc, rate_hz, high_hz=GRAVITY_LOWPASS_HZ, order=2, padlen=GRAVITY_PAD_SAMPLES))
 
 
 def rotation_axis(gyro: np.ndarray) -> np.ndarray:
