@@ -351,6 +351,8 @@ def test_predict_file_folder_and_url(run_cli, trained, shapes_copy, tmp_path, mo
     assert len(payload["metrics"]["predictions"]) == 24
     assert payload["metrics"]["skipped"] == [{"path": str(shapes_copy / "square" / "readme.txt"),
                                               "reason": "not an image file"}]
+    assert payload["warnings"] == [f"skipped 1 file(s) that are not readable images: {shapes_copy / 'square'}"
+                                   "/readme.txt (not an image file) (all listed in summary.json)"]
     correct = sum(p["top_k"][0]["label"] == "square" for p in payload["metrics"]["predictions"])
     assert correct >= 23
     table = pd.read_csv(tmp_path / "pred" / "predictions.csv")

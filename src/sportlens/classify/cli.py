@@ -172,8 +172,7 @@ def predict(
     lines = [f"{row['input']}: " + ", ".join(f"{t['label']} {t['probability']:.3f}" for t in row["top_k"])
              for row in summary.metrics["predictions"]]
     _show("\n".join(lines), as_json)
-    report(summary, as_json, [f"skipped {row['path']}: {row['reason']}" for row in summary.metrics["skipped"]],
-           out_dir=out)
+    report(summary, as_json, out_dir=out)
 
 
 @app.command()

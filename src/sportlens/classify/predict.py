@@ -97,7 +97,10 @@ def run_predict(
         predictions.append({"input": name, "top_k": top})
     summary = Summary(command="classify predict", inputs=[str(run), target], options=plain(options))
     if skipped:
-        summary.warn(f"skipped {len(skipped)} file(s) that are not readable images (listed in summary.json)")
+        named = ", ".join(f"{row['path']} ({row['reason']})" for row in skipped[:5])
+        more = f" and {len(skipped) - 5} more" if len(skipped) > 5 else ""
+        summary.warn(f"skipped {len(skipped)} file(s) that are not readable images: {named}{more} (all listed in "
+                     "summary.json)")
     summary.metrics.update({
         "model": loaded.card["model"],
         "run": str(loaded.run_dir),
