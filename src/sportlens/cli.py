@@ -113,7 +113,7 @@ def main(argv: list[str] | None = None) -> int:
     set_argv(args)
     debug = "--debug" in args
     try:
-        code = app(args=args, standalone_mode=False)
+        code = app(args=args, prog_name="sportlens", standalone_mode=False)
         if code == 130:  # typer turns Ctrl-C into a return value of 130
             raise KeyboardInterrupt
     except UserError as exc:

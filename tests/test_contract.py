@@ -1,0 +1,222 @@
+"""The task contract, checked on every registered command: help, a missing input, --json, the -o rule.
+
+Each command needs one row in CALLS (how to run it on generated data); a new command without a row fails
+`test_every_command_has_a_row`, so nobody adds a command outside the contract.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sportlens.summary import SCHEMA, Summary
+
+G = 9.80665
+
+
+def registered_commands() -> list[str]:
+    """Every leaf command of the CLI, e.g. 'pose', 'imu reps', 'classify train'."""
+    import typer
+
+    from sportlens.cli import _register_tasks, app
+
+    _register_tasks()
+    out = []
+
+    def walk(command, prefix):
+        children = getattr(command, "commands", None)
+        if children:
+            for name, child in children.items():
+                walk(child, [*prefix, name])
+        else:
+            out.append(" ".join(prefix))
+
+    walk(typer.main.get_command(app), [])
+    return sorted(out)
+
+
+# ---- generated inputs ------------------------------------------------------------------------------
+
+
+def _imu_csv(path: Path) -> Path:
+    """A wrist recording: 12 s still, 8 slow repetitions, still again (acc m/s^2, gyro rad/s, 50 Hz)."""
+    rate = 50.0
+    rng = np.random.default_rng(0)
+    tt = np.arange(int(8 * 2.5 * rate)) / rate
+    s = np.concatenate([np.zeros(100), 0.5 * (1 - np.cos(2 * np.pi * tt / 2.5)), np.zeros(100)])
+    acc = np.column_stack([3 * s, 0.5 * s, G + s]) + rng.normal(0, 0.1, (s.size, 3))
+    gyro = np.column_stack([np.gradient(s) * rate, 0.2 * s, 0 * s]) + rng.normal(0, 0.02, (s.size, 3))
+    table = {"t_s": np.arange(s.size) / rate}
+    for k, a in enumerate("xyz"):
+        table[f"acc_{a}_ms2"] = acc[:, k]
+        table[f"gyr_{a}_rads"] = gyro[:, k]
+    pd.DataFrame(table).to_csv(path, index=False)
+    return path
+
+
+def _imu_labelled(path: Path) -> Path:
+    """Three people, two movements (a slow swing on x, a fast shake on y), 16 s each, 50 Hz."""
+    rng = np.random.default_rng(1)
+    t = np.arange(16 * 50) / 50.0
+    rows = []
+    for p in range(3):
+        for label, f, ax in (("swing", 0.5, 0), ("shake", 3.0, 1)):
+            acc = np.zeros((t.size, 3))
+            acc[:, 2] = G
+            acc[:, ax] += 4 * np.sin(2 * np.pi * f * t)
+            acc += rng.normal(0, 0.3, acc.shape)
+            gyro = rng.normal(0, 0.05, acc.shape)
+            gyro[:, ax] += np.sin(2 * np.pi * f * t)
+            frame = pd.DataFrame({"recording_id": f"p{p}-{label}", "person": f"p{p}", "label": label, "t_s": t})
+            for k, a in enumerate("xyz"):
+                frame[f"acc_{a}_ms2"] = acc[:, k]
+                frame[f"gyr_{a}_rads"] = gyro[:, k]
+            rows.append(frame)
+    pd.concat(rows).to_csv(path, index=False)
+    return path
+
+
+def _images(root: Path) -> Path:
+    """Two classes of 12 small images each: red discs and blue squares on noise."""
+    from PIL import Image, ImageDraw
+
+    rng = np.random.default_rng(2)
+    for label, colour in (("disc", (220, 40, 40)), ("square", (40, 60, 220))):
+        (root / label).mkdir(parents=True)
+        for k in range(12):
+            image = Image.fromarray(rng.integers(90, 160, (40, 40, 3)).astype(np.uint8))
+            draw = ImageDraw.Draw(image)
+            x, y = (int(v) for v in rng.integers(8, 24, 2))
+            box = [x, y, x + 12, y + 12]
+            (draw.ellipse if label == "disc" else draw.rectangle)(box, fill=colour)
+            image.save(root / label / f"{label}_{k:02d}.png")
+    return root
+
+
+@dataclass
+class Inputs:
+    """Shared generated inputs and the runs later commands need (a trained classifier, an IMU model)."""
+
+    root: Path
+    clip: Path
+    imu: Path
+    imu_labelled: Path
+    images: Path
+    classify_run: Path | None = None
+    imu_model: Path | None = None
+
+
+@pytest.fixture(scope="module")
+def inputs(tmp_path_factory, one_torch_thread) -> Inputs:
+    from sportlens.cli import main
+    from sportlens.samples import rotating_clip
+
+    root = tmp_path_factory.mktemp("contract")
+    made = Inputs(root, rotating_clip(root / "sway.mp4", seconds=1.0, fps=15.0, size=160).path,
+                  _imu_csv(root / "reps.csv"), _imu_labelled(root / "labelled.csv"), _images(root / "images"))
+    made.classify_run = root / "classify-run"
+    assert main(["classify", "train", str(made.images), "-o", str(made.classify_run), "--model", "notebook-cnn",
+                 "--epochs", "1", "--amp", "off"]) == 0
+    made.imu_model = root / "imu-model"
+    assert main(["imu", "train", str(made.imu_labelled), "--group-col", "person", "--recipe", "logistic",
+                 "-o", str(made.imu_model)]) == 0
+    return made
+
+
+@dataclass(frozen=True)
+class Call:
+    """How to run a command: args(inputs, out) -> argv after the command; writes: it makes the -o folder;
+    input_index: which of the args is the input file a missing-input check replaces."""
+
+    args: Callable[[Inputs, Path], list]
+    writes: bool = True
+    input_index: int | None = 0
+
+
+CALLS: dict[str, Call] = {
+    "pose": Call(lambda i, o: [i.clip, "-o", o, "--no-video"]),
+    "imu reps": Call(lambda i, o: [i.imu, "-o", o]),
+    "imu jumps": Call(lambda i, o: [i.imu, "-o", o]),
+    "imu strokes": Call(lambda i, o: [i.imu, "-o", o]),
+    "imu steps": Call(lambda i, o: [i.imu, "-o", o]),
+    "imu orient": Call(lambda i, o: [i.imu, "-o", o]),
+    "imu train": Call(lambda i, o: [i.imu_labelled, "--group-col", "person", "--recipe", "logistic", "-o", o]),
+    "imu eval": Call(lambda i, o: [i.imu_model / "model.joblib", i.imu_labelled, "--group-col", "person", "-o", o]),
+    "imu predict": Call(lambda i, o: [i.imu_model / "model.joblib", i.imu, "-o", o], input_index=1),
+    "classify models": Call(lambda i, o: [], writes=False, input_index=None),
+    "classify train": Call(lambda i, o: [i.images, "-o", o, "--model", "notebook-cnn", "--epochs", "1",
+                                         "--amp", "off"]),
+    "classify eval": Call(lambda i, o: [i.classify_run, i.images, "-o", o], input_index=1),
+    "classify review": Call(lambda i, o: [i.classify_run, i.images, "-o", o], input_index=1),
+    "classify predict": Call(lambda i, o: [i.classify_run, i.images / "disc", "-o", o], input_index=1),
+    "classify export": Call(lambda i, o: [i.classify_run, "-o", o]),
+    "classify clean": Call(lambda i, o: [i.images, i.classify_run / "review" / "review.csv", "-o", o]),
+}
+
+
+def test_every_command_has_a_row():
+    assert registered_commands() == sorted(CALLS)
+
+
+def _argv(command: str, args: list) -> list[str]:
+    return [*command.split(), *(str(a) for a in args)]
+
+
+@pytest.mark.parametrize("command", sorted(CALLS))
+def test_help_is_plain_and_complete(command, run_cli):
+    result = run_cli(*command.split(), "--help")
+    assert result.code == 0, result.stderr
+    assert result.stdout.startswith(f"Usage: sportlens {command} ")
+    assert "<bool>" not in result.stdout and "{" not in result.stdout.splitlines()[0]
+    assert result.stderr == ""
+
+
+@pytest.mark.parametrize("command", [c for c, call in sorted(CALLS.items()) if call.input_index is not None])
+def test_a_missing_input_is_one_line_and_exit_2(command, inputs, tmp_path, run_cli):
+    call = CALLS[command]
+    args = call.args(inputs, tmp_path / "out")
+    args[call.input_index] = tmp_path / "no-such-input.csv"
+    result = run_cli(*_argv(command, args))
+    assert result.code == 2, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error:") and "no-such-input.csv" in lines[0]
+    assert result.stdout == ""
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("command", sorted(CALLS))
+def test_json_is_one_summary_object_of_the_schema(command, inputs, tmp_path, run_cli):
+    if command == "classify clean":  # needs the review of the shared run first
+        assert run_cli("classify", "review", inputs.classify_run, inputs.images).code == 0
+    call = CALLS[command]
+    out = tmp_path / "out"
+    result = run_cli(*_argv(command, call.args(inputs, out)), "--json")
+    assert result.code == 0, result.stderr
+    document = json.loads(result.stdout)  # exactly one JSON document and nothing else on stdout
+    assert result.stdout.count("\n") == 1
+    assert document["schema"] == SCHEMA and document["command"] == command
+    assert document["argv"][:1 + len(command.split())] == ["sportlens", *command.split()]
+    summary = Summary.from_dict(document)
+    assert summary.tool["name"] == "sportlens" and "numpy" in summary.versions
+    if call.writes:
+        assert json.loads((out / "summary.json").read_text()) == document
+        assert not (out / ".sportlens-incomplete").exists()
+        for name in document["outputs"]:
+            assert (out / name.rstrip("/")).exists(), name
+
+
+@pytest.mark.parametrize("command", [c for c, call in sorted(CALLS.items()) if call.writes])
+def test_the_output_rule_never_touches_a_users_folder(command, inputs, tmp_path, run_cli):
+    out = tmp_path / "mine"
+    out.mkdir()
+    (out / "notes.txt").write_text("my notes")
+    result = run_cli(*_argv(command, CALLS[command].args(inputs, out)))
+    assert result.code == 2
+    assert "not empty and was not written by sportlens" in result.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["notes.txt"] and (out / "notes.txt").read_text() == "my notes"
