@@ -245,6 +245,16 @@ def test_eval_default_folder_is_inside_the_run(run_cli, trained, tmp_path):
     assert (run / "eval" / "summary.json").is_file() and not (run / "eval" / INCOMPLETE).exists()
 
 
+def test_a_fresh_train_removes_the_reports_of_the_model_it_replaces(run_cli, trained, fast_args, tmp_path):
+    run = Path(shutil.copytree(trained.run, tmp_path / "run"))
+    assert run_cli("classify", "eval", run, trained.root).code == 0
+    (run / "review").mkdir()
+    (run / "review" / "mine.txt").write_text("not from sportlens")  # a user's folder of that name stays
+    result = run_cli("classify", "train", trained.root, "-o", run, *fast_args, "--epochs", "1")
+    assert result.code == 0, result.stderr
+    assert not (run / "eval").exists() and (run / "review" / "mine.txt").is_file()
+
+
 def test_eval_errors(run_cli, trained, make_shapes, tmp_path):
     other = make_shapes(tmp_path / "other", per_class=5)
     (other / "circle").rename(other / "hexagon")

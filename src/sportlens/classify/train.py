@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -41,7 +42,7 @@ from sportlens.classify.recipes import Recipe, recipe_for
 from sportlens.errors import DataFormatError, UserError
 from sportlens.events import Progress, ensure_progress
 from sportlens.io.atomic import write_csv, write_json
-from sportlens.io.output_dir import INCOMPLETE, output_run
+from sportlens.io.output_dir import INCOMPLETE, is_sportlens_folder, output_run
 from sportlens.summary import Summary, plain
 from sportlens.training import FitConfig, Phase, fit, save_checkpoint
 from sportlens.training.checkpoint import new_card
@@ -103,6 +104,8 @@ def run_train(
         progress.message(f"{out_dir} holds an interrupted run: starting afresh (--resume would continue it)")
     summary = Summary(command="classify train", inputs=[str(data)], options=plain(options))
     with output_run(out_dir, summary, data, clean=not options.resume):
+        if not options.resume:
+            _remove_default_reports(out_dir)
         _train_into(image_set, data, out_dir, options, recipe, classifier, device, config_record, summary, progress)
     return summary
 
@@ -254,6 +257,15 @@ def _train_into(
         "skipped": skipped_rows(image_set),
     })
     summary.timings["train_s"] = round(result.train_seconds, 3)
+
+
+def _remove_default_reports(run_dir: Path) -> None:
+    """RUN/eval and RUN/review (the default folders of eval and review) judged the model a fresh run replaces:
+    remove them when sportlens wrote them, so no stale report survives next to the new model."""
+    for name in ("eval", "review"):
+        folder = run_dir / name
+        if folder.is_dir() and not folder.is_symlink() and is_sportlens_folder(folder):
+            shutil.rmtree(folder)
 
 
 def _inference_pixels(image_set: ImageSet, indices: np.ndarray, size: int, progress: Progress,
