@@ -29,18 +29,20 @@ def run_task(task: str, run: Callable[[Progress], Summary]) -> Summary:
 def report(summary: Summary, as_json: bool, lines: list[str] | None = None, out_dir=None) -> None:
     """Warnings and the output folder on stderr; the result lines on stdout (what `| less` shows), or, with
     --json, the summary as the one object on stdout and the result lines on stderr."""
+    from rich.markup import escape
+
     from sportlens.io.atomic import print_json
     from sportlens.progress import stderr_console
 
-    for warning in summary.warnings:
-        stderr_console.print(f"[yellow]warning:[/] {warning}", highlight=False, soft_wrap=True)
+    for warning in summary.warnings:  # a file name such as photos[1].jpg must not be read as markup
+        stderr_console.print(f"[yellow]warning:[/] {escape(warning)}", highlight=False, soft_wrap=True)
     for line in lines or []:
         if as_json:
             stderr_console.print(line, highlight=False, soft_wrap=True)
         else:
             print_result(line)
     if out_dir is not None:
-        stderr_console.print(f"outputs in [bold]{out_dir}[/]", highlight=False, soft_wrap=True)
+        stderr_console.print(f"outputs in [bold]{escape(str(out_dir))}[/]", highlight=False, soft_wrap=True)
     if as_json:
         print_json(summary.to_dict())
 

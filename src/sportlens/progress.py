@@ -63,8 +63,10 @@ class RichListener:
 
     def __call__(self, event: ProgressEvent) -> None:
         if event.kind == "message":
+            from rich.markup import escape
+
             style = "[yellow]warning:[/] " if event.level == "warning" else ""
-            self.bars.console.print(f"{style}{event.message}", highlight=False, soft_wrap=True)
+            self.bars.console.print(f"{style}{escape(event.message or '')}", highlight=False, soft_wrap=True)
             return
         key = (event.task, event.step)
         if event.kind == "start":
