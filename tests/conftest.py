@@ -21,6 +21,15 @@ class CliResult:
     def json(self):
         return json.loads(self.stdout)
 
+    def assert_user_error(self, *parts: str) -> None:
+        """A user error: exit 2, nothing on stdout, one line on stderr holding every part."""
+        assert self.code == 2, self.stderr
+        assert self.stdout == ""
+        line = self.stderr.strip()
+        assert "\n" not in line and line.startswith("error: "), self.stderr
+        for part in parts:
+            assert part in line, (part, line)
+
 
 @pytest.fixture
 def run_cli(capsys):
@@ -45,3 +54,39 @@ def one_torch_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(before)
+
+
+def write_labelled_imu_csv(path, n_people: int = 4, seed: int = 3):
+    """A labelled long IMU CSV: n_people people x two movements (a slow swing on x, a fast shake on y), 16 s
+    each at 50 Hz, columns recording_id, person, label, t_s, acc_*_ms2, gyr_*_rads. Returns path."""
+    import numpy as np
+    import pandas as pd
+
+    from sportlens.constants import STANDARD_GRAVITY
+
+    rows = []
+    rng = np.random.default_rng(seed)
+    rate = 50.0
+    t = np.arange(int(16 * rate)) / rate
+    for p in range(n_people):
+        for label, f, ax in (("swing", 0.5, 0), ("shake", 3.0, 1)):
+            amp = rng.uniform(0.8, 1.2)
+            acc = np.zeros((t.size, 3))
+            acc[:, 2] = STANDARD_GRAVITY
+            acc[:, ax] += 4 * amp * np.sin(2 * np.pi * f * t)
+            acc += rng.normal(0, 0.3, acc.shape)
+            gyro = rng.normal(0, 0.05, acc.shape)
+            gyro[:, ax] += amp * np.sin(2 * np.pi * f * t)
+            frame = pd.DataFrame({"recording_id": f"p{p}-{label}", "person": f"p{p}", "label": label, "t_s": t})
+            for k, a in enumerate("xyz"):
+                frame[f"acc_{a}_ms2"] = acc[:, k]
+                frame[f"gyr_{a}_rads"] = gyro[:, k]
+            rows.append(frame)
+    pd.concat(rows).to_csv(path, index=False)
+    return path
+
+
+@pytest.fixture(scope="session")
+def labelled_imu_csv():
+    """write_labelled_imu_csv(path, n_people=4): the labelled IMU set the classifier tests train on."""
+    return write_labelled_imu_csv

@@ -60,28 +60,6 @@ def _imu_csv(path: Path) -> Path:
     return path
 
 
-def _imu_labelled(path: Path) -> Path:
-    """Three people, two movements (a slow swing on x, a fast shake on y), 16 s each, 50 Hz."""
-    rng = np.random.default_rng(1)
-    t = np.arange(16 * 50) / 50.0
-    rows = []
-    for p in range(3):
-        for label, f, ax in (("swing", 0.5, 0), ("shake", 3.0, 1)):
-            acc = np.zeros((t.size, 3))
-            acc[:, 2] = G
-            acc[:, ax] += 4 * np.sin(2 * np.pi * f * t)
-            acc += rng.normal(0, 0.3, acc.shape)
-            gyro = rng.normal(0, 0.05, acc.shape)
-            gyro[:, ax] += np.sin(2 * np.pi * f * t)
-            frame = pd.DataFrame({"recording_id": f"p{p}-{label}", "person": f"p{p}", "label": label, "t_s": t})
-            for k, a in enumerate("xyz"):
-                frame[f"acc_{a}_ms2"] = acc[:, k]
-                frame[f"gyr_{a}_rads"] = gyro[:, k]
-            rows.append(frame)
-    pd.concat(rows).to_csv(path, index=False)
-    return path
-
-
 def _images(root: Path) -> Path:
     """Two classes of 12 small images each: red discs and blue squares on noise."""
     from PIL import Image, ImageDraw
@@ -113,13 +91,14 @@ class Inputs:
 
 
 @pytest.fixture(scope="module")
-def inputs(tmp_path_factory, one_torch_thread) -> Inputs:
+def inputs(tmp_path_factory, one_torch_thread, labelled_imu_csv) -> Inputs:
     from sportlens.cli import main
     from sportlens.samples import rotating_clip
 
     root = tmp_path_factory.mktemp("contract")
     made = Inputs(root, rotating_clip(root / "sway.mp4", seconds=1.0, fps=15.0, size=160).path,
-                  _imu_csv(root / "reps.csv"), _imu_labelled(root / "labelled.csv"), _images(root / "images"))
+                  _imu_csv(root / "reps.csv"), labelled_imu_csv(root / "labelled.csv", n_people=3),
+                  _images(root / "images"))
     made.classify_run = root / "classify-run"
     assert main(["classify", "train", str(made.images), "-o", str(made.classify_run), "--model", "notebook-cnn",
                  "--epochs", "1", "--amp", "off"]) == 0

@@ -15,16 +15,6 @@ from sportlens.summary import read_summary
 G = 9.80665
 
 
-def assert_one_line_error(result, *parts):
-    """A user error: exit 2, nothing on stdout, one line on stderr holding every part."""
-    assert result.code == 2, result.stderr
-    assert result.stdout == ""
-    line = result.stderr.strip()
-    assert "\n" not in line and line.startswith("error: "), result.stderr
-    for part in parts:
-        assert part in line, (part, line)
-
-
 @pytest.fixture
 def reps_frame(synth):
     t, acc, gyro = synth.reps_signal(6, 4)
@@ -110,7 +100,7 @@ def test_unusable_files_are_one_line_errors_without_output(run_cli, reps_frame, 
     path = tmp_path / "bad.csv"
     frame.to_csv(path, index=False)
     result = run_cli("imu", "reps", path, "-o", tmp_path / "o")
-    assert_one_line_error(result, *parts)
+    result.assert_user_error(*parts)
     assert not (tmp_path / "o").exists()
 
 
@@ -128,13 +118,13 @@ def test_bad_option_values_are_one_line_errors(run_cli, reps_frame, tmp_path, ar
     path = tmp_path / "rec.csv"
     reps_frame.to_csv(path, index=False)
     result = run_cli("imu", args[0], path, *args[1:], "-o", tmp_path / "o")
-    assert_one_line_error(result, message)
+    result.assert_user_error(message)
     assert not (tmp_path / "o").exists()
 
 
 def test_train_option_errors_are_one_line(run_cli, tmp_path):
     result = run_cli("imu", "train", tmp_path, "--window-s", "4", "--block-s", "1", "-o", tmp_path / "m")
-    assert_one_line_error(result, "--block-s must be at least --window-s (4 s), got 1")
+    result.assert_user_error("--block-s must be at least --window-s (4 s), got 1")
 
 
 def _still(tmp_path, gyro=True):

@@ -9,16 +9,6 @@ import pytest
 G = 9.80665
 
 
-def assert_one_line_error(result, *parts):
-    """A user error: exit 2, nothing on stdout, one line on stderr holding every part."""
-    assert result.code == 2, result.stderr
-    assert result.stdout == ""
-    line = result.stderr.strip()
-    assert "\n" not in line and line.startswith("error: "), result.stderr
-    for part in parts:
-        assert part in line, (part, line)
-
-
 @pytest.fixture
 def reps_csv(tmp_path, synth):
     t, acc, gyro = synth.reps_signal(6, 4)
@@ -109,7 +99,7 @@ def test_strokes_without_gyro_is_a_user_error(run_cli, tmp_path):
     path = tmp_path / "acc.csv"
     pd.DataFrame({"t_s": np.arange(50) / 50, "acc_x_g": 0.0, "acc_y_g": 0.0, "acc_z_g": 1.0}).to_csv(path, index=False)
     result = run_cli("imu", "strokes", path, "-o", tmp_path / "o")
-    assert_one_line_error(result, "the recording has no gyroscope: ", "acc.csv", "strokes needs gyr_x/y/z")
+    result.assert_user_error("the recording has no gyroscope: ", "acc.csv", "strokes needs gyr_x/y/z")
     assert not (tmp_path / "o").exists()  # checked before any folder is made
 
 
@@ -124,7 +114,7 @@ def test_steps_cli_with_rate_option(run_cli, tmp_path):
     assert result.json()["metrics"]["steps"]["cadence_spm"] == pytest.approx(150.0, abs=1.0)
     assert (tmp_path / "o" / "steps.png").read_bytes()[:4] == b"\x89PNG"
     missing = run_cli("imu", "steps", path, "-o", tmp_path / "o2")
-    assert_one_line_error(missing, "missing time column", "--rate-hz")
+    missing.assert_user_error("missing time column", "--rate-hz")
 
 
 def test_orient_cli(run_cli, tmp_path):
@@ -148,36 +138,13 @@ def test_missing_columns_and_missing_file_are_one_line_errors(run_cli, tmp_path)
     path = tmp_path / "bad.csv"
     pd.DataFrame({"t_s": [0, 0.1], "acc_x_g": [0, 0], "acc_y_g": [0, 0]}).to_csv(path, index=False)
     result = run_cli("imu", "reps", path, "-o", tmp_path / "o")
-    assert_one_line_error(result, "missing column(s) acc_z: ", "bad.csv")
+    result.assert_user_error("missing column(s) acc_z: ", "bad.csv")
     result = run_cli("imu", "jumps", tmp_path / "none.csv", "-o", tmp_path / "o")
-    assert_one_line_error(result, "file not found: ", "none.csv")
+    result.assert_user_error("file not found: ", "none.csv")
 
 
-def _labelled_csv(path, n_people=4):
-    rows = []
-    rng = np.random.default_rng(3)
-    rate = 50.0
-    t = np.arange(int(16 * rate)) / rate
-    for p in range(n_people):
-        for label, f, ax in (("swing", 0.5, 0), ("shake", 3.0, 1)):
-            amp = rng.uniform(0.8, 1.2)
-            acc = np.zeros((t.size, 3))
-            acc[:, 2] = G
-            acc[:, ax] += 4 * amp * np.sin(2 * np.pi * f * t)
-            acc += rng.normal(0, 0.3, acc.shape)
-            gyro = rng.normal(0, 0.05, acc.shape)
-            gyro[:, ax] += amp * np.sin(2 * np.pi * f * t)
-            frame = pd.DataFrame({"recording_id": f"p{p}-{label}", "person": f"p{p}", "label": label, "t_s": t})
-            for k, a in enumerate("xyz"):
-                frame[f"acc_{a}_ms2"] = acc[:, k]
-                frame[f"gyr_{a}_rads"] = gyro[:, k]
-            rows.append(frame)
-    pd.concat(rows).to_csv(path, index=False)
-    return path
-
-
-def test_train_eval_predict(run_cli, tmp_path):
-    data = _labelled_csv(tmp_path / "train.csv")
+def test_train_eval_predict(labelled_imu_csv, run_cli, tmp_path):
+    data = labelled_imu_csv(tmp_path / "train.csv")
     model_dir = tmp_path / "model"
     result = run_cli("imu", "train", data, "--group-col", "person", "--recipe", "logistic", "-o", model_dir, "--json")
     assert result.code == 0, result.stderr
@@ -197,7 +164,7 @@ def test_train_eval_predict(run_cli, tmp_path):
     assert card["feature_version"] == FEATURE_VERSION and card["recipe"] == "logistic"
     assert card["command"].startswith("sportlens imu train") and "scikit-learn" in card["versions"]
 
-    test_data = _labelled_csv(tmp_path / "test.csv", n_people=2)
+    test_data = labelled_imu_csv(tmp_path / "test.csv", n_people=2)
     result = run_cli("imu", "eval", model, test_data, "--group-col", "person", "-o", tmp_path / "ev", "--json")
     assert result.code == 0, result.stderr
     assert result.json()["metrics"]["evaluation"]["accuracy"] >= 0.95
@@ -214,10 +181,10 @@ def test_train_eval_predict(run_cli, tmp_path):
     assert len(pd.read_csv(tmp_path / "pred" / "windows.csv")) == 7
 
 
-def test_train_errors(run_cli, tmp_path):
-    data = _labelled_csv(tmp_path / "train.csv", n_people=1)
+def test_train_errors(labelled_imu_csv, run_cli, tmp_path):
+    data = labelled_imu_csv(tmp_path / "train.csv", n_people=1)
     result = run_cli("imu", "train", data, "--group-col", "person", "-o", tmp_path / "m")
-    assert_one_line_error(result, "at least 2 groups")
+    result.assert_user_error("at least 2 groups")
     assert not (tmp_path / "m").exists()  # the folder made for the run is removed again
     result = run_cli("imu", "train", data, "--recipe", "svm", "-o", tmp_path / "m")
     assert result.code == 2
@@ -225,24 +192,24 @@ def test_train_errors(run_cli, tmp_path):
     folder = tmp_path / "somewhere"
     folder.mkdir()
     result = run_cli("imu", "train", folder, "-o", tmp_path / "m")
-    assert_one_line_error(result, "cannot tell which data set this folder is", "--dataset")
+    result.assert_user_error("cannot tell which data set this folder is", "--dataset")
     result = run_cli("imu", "predict", tmp_path / "nomodel.joblib", data, "-o", tmp_path / "p")
-    assert_one_line_error(result, "model file not found: ", "nomodel.joblib")
+    result.assert_user_error("model file not found: ", "nomodel.joblib")
 
 
-def test_predict_rejects_a_recording_without_gyro_for_a_gyro_model(run_cli, tmp_path):
-    data = _labelled_csv(tmp_path / "train.csv", n_people=2)
+def test_predict_rejects_a_recording_without_gyro_for_a_gyro_model(labelled_imu_csv, run_cli, tmp_path):
+    data = labelled_imu_csv(tmp_path / "train.csv", n_people=2)
     assert run_cli("imu", "train", data, "--group-col", "person", "-o", tmp_path / "m").code == 0
     path = tmp_path / "acc.csv"
     pd.DataFrame({"t_s": np.arange(500) / 50, "acc_x_g": 0.0, "acc_y_g": 0.0, "acc_z_g": 1.0}).to_csv(path, index=False)
     result = run_cli("imu", "predict", tmp_path / "m" / "model.joblib", path, "-o", tmp_path / "p")
-    assert_one_line_error(result, "needs a gyroscope")
+    result.assert_user_error("needs a gyroscope")
     assert not (tmp_path / "p").exists()
 
 
-def test_train_motion_features_with_mirroring_and_predict_with_side(run_cli, tmp_path):
+def test_train_motion_features_with_mirroring_and_predict_with_side(labelled_imu_csv, run_cli, tmp_path):
     data = tmp_path / "train.csv"
-    frame = pd.read_csv(_labelled_csv(data, n_people=3))
+    frame = pd.read_csv(labelled_imu_csv(data, n_people=3))
     frame["side"] = np.where(frame["person"] == "p1", "left", "right")
     frame.to_csv(data, index=False)
     model_dir = tmp_path / "m"
@@ -266,11 +233,11 @@ def test_train_motion_features_with_mirroring_and_predict_with_side(run_cli, tmp
     assert result.json()["metrics"]["evaluation"]["accuracy"] >= 0.95
 
 
-def test_train_rejects_unknown_features_and_mirroring_without_side(run_cli, tmp_path):
-    data = _labelled_csv(tmp_path / "train.csv", n_people=2)
+def test_train_rejects_unknown_features_and_mirroring_without_side(labelled_imu_csv, run_cli, tmp_path):
+    data = labelled_imu_csv(tmp_path / "train.csv", n_people=2)
     result = run_cli("imu", "train", data, "--group-col", "person", "--features", "fancy", "-o", tmp_path / "m")
     assert result.code == 2
     assert "'fancy' is not one of 'basic', 'motion'" in result.stderr
     result = run_cli("imu", "train", data, "--group-col", "person", "--mirror-left", "-o", tmp_path / "m")
-    assert_one_line_error(result, "needs the side (left/right) of every recording")
+    result.assert_user_error("needs the side (left/right) of every recording")
     assert not (tmp_path / "m").exists()

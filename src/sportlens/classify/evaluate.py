@@ -45,6 +45,19 @@ def select_split(image_set: ImageSet, run_dir: Path, split: str) -> tuple[ImageS
     return image_set, how
 
 
+def decode_and_predict(loaded: LoadedClassifier, image_set: ImageSet, summary: Summary, progress, what: str
+                       ) -> tuple[np.ndarray, np.ndarray]:
+    """Decode the set at the model's input size (files that cannot be read become a warning), then predict;
+    DataFormatError when no image is left. `what` names the job in that error ("evaluate", "review")."""
+    decode_all(image_set, loaded.image_size, decode=load_image, progress=progress)
+    warning = skipped_warning(image_set)
+    if warning:
+        summary.warn(warning)
+    if not image_set.items:
+        raise DataFormatError(f"no readable images to {what}", image_set.source)
+    return predict_set(loaded, image_set)
+
+
 def predict_set(loaded: LoadedClassifier, image_set: ImageSet) -> tuple[np.ndarray, np.ndarray]:
     """(labels, probabilities) for an image set against the run's classes; unknown classes are an error."""
     index = {name: i for i, name in enumerate(loaded.classes)}
@@ -76,13 +89,7 @@ def run_eval(
         raise DataFormatError("no images to evaluate", image_set.source)
     summary = Summary(command="classify eval", inputs=[str(run), str(data)], options=plain(options))
     with output_run(out_dir, summary, data):
-        decode_all(image_set, loaded.image_size, decode=load_image, progress=progress)
-        warning = skipped_warning(image_set)
-        if warning:
-            summary.warn(warning)
-        if not image_set.items:
-            raise DataFormatError("no readable images to evaluate", image_set.source)
-        labels, probs = predict_set(loaded, image_set)
+        labels, probs = decode_and_predict(loaded, image_set, summary, progress, "evaluate")
         pred = probs.argmax(1)
         metrics = classification_metrics(labels, pred, loaded.classes)
         classes = loaded.classes

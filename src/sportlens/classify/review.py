@@ -16,9 +16,9 @@ import pandas as pd
 import torch
 from PIL import Image
 
-from sportlens.classify.data import ImageSet, decode_all, scan_images, skipped_rows, skipped_warning
-from sportlens.classify.evaluate import predict_set
-from sportlens.classify.inference import load_classifier, load_image
+from sportlens.classify.data import ImageSet, scan_images, skipped_rows
+from sportlens.classify.evaluate import decode_and_predict, predict_set
+from sportlens.classify.inference import load_classifier
 from sportlens.classify.options import CleanOptions, ReviewOptions
 from sportlens.errors import DataFormatError
 from sportlens.events import Progress, ensure_progress
@@ -69,13 +69,7 @@ def run_review(
     image_set = scan_images(data)
     summary = Summary(command="classify review", inputs=[str(run), str(data)], options=plain(options))
     with output_run(out_dir, summary, data):
-        decode_all(image_set, loaded.image_size, decode=load_image, progress=progress)
-        warning = skipped_warning(image_set)
-        if warning:
-            summary.warn(warning)
-        if not image_set.items:
-            raise DataFormatError("no readable images to review", image_set.source)
-        labels, probs = predict_set(loaded, image_set)
+        labels, probs = decode_and_predict(loaded, image_set, summary, progress, "review")
         # average with the mirrored image: a single view's loss is noisier than the label's real fit
         flipped = ImageSet(image_set.source, image_set.items, image_set.classes, [], image_set.pixels.flip(-1))
         probs = (probs + predict_set(loaded, flipped)[1]) / 2
