@@ -51,6 +51,7 @@ def main() -> None:
     exe = Path(sys.executable)
     cli = [str(exe.with_name("sportlens"))]
     frames = 420
+    load = os.getloadavg()[0]  # before the run: what other jobs were doing
     rows = {"bare_full": [], "bare_640": [], "e2e": [], "e2e_novideo": []}
     with tempfile.TemporaryDirectory() as tmp:
         for rep in range(args.reps):  # interleaved: load changes hit every variant
@@ -66,17 +67,16 @@ def main() -> None:
     best = {k: max(v) for k, v in rows.items()}
     bare = max(best["bare_full"], best["bare_640"])
     ratio, ratio_nov = best["e2e"] / bare, best["e2e_novideo"] / bare
-    load = os.getloadavg()[0]
     print(f"bare BlazePose: {best['bare_full']:.1f} fps on full frames, {best['bare_640']:.1f} fps at 640 px")
     print(f"sportlens pose (whole process): {best['e2e']:.1f} fps, ratio {ratio:.2f}; --no-video "
           f"{best['e2e_novideo']:.1f} fps, ratio {ratio_nov:.2f}")
     print("help start-up (median of 5): " + ", ".join(f"{k} {v:.2f} s" for k, v in helps.items()))
     if args.record:
-        append_row(SECTION, "| date | machine | load avg | bare BlazePose fps (full / 640 px) | sportlens pose fps "
-                   "(whole process) | ratio to the faster bare | --no-video fps | ratio |",
+        append_row(SECTION, "| date | machine | load avg before | bare BlazePose fps (full / 640 px) | "
+                   "sportlens pose fps (whole process) | ratio to the faster bare | --no-video fps | ratio |",
                    f"| {today()} | {machine()} | {load:.1f} | {best['bare_full']:.1f} / {best['bare_640']:.1f} | "
                    f"{best['e2e']:.1f} | {ratio:.2f} | {best['e2e_novideo']:.1f} | {ratio_nov:.2f} |")
-        append_row(SECTION, "| date | machine | load avg | " + " | ".join(f"`sportlens {k}` (s)" for k in helps)
+        append_row(SECTION, "| date | machine | load avg before | " + " | ".join(f"`sportlens {k}` (s)" for k in helps)
                    + " |", f"| {today()} | {machine()} | {load:.1f} | "
                    + " | ".join(f"{v:.2f}" for v in helps.values()) + " |")
 
