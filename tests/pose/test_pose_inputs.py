@@ -60,6 +60,20 @@ def test_a_folder_of_photos_is_a_set_of_independent_images(photos, tmp_path, run
                                                                        abs=3)
 
 
+def test_numbered_photos_without_a_frame_rate_are_photos(tmp_path, run_cli):
+    folder = tmp_path / "shots"
+    folder.mkdir()
+    img = cv2.resize(load_astronaut(), (200, 200), interpolation=cv2.INTER_AREA)
+    _save(folder / "IMG_0001.jpg", img)
+    _save(folder / "IMG_0002.jpg", np.ascontiguousarray(img[:, ::-1]))
+    result = run_cli("pose", folder, "-o", tmp_path / "out", "--json")
+    assert result.code == 0, result.stderr
+    assert result.json()["metrics"]["input_kind"] == "photos"
+    as_frames = run_cli("pose", folder, "-o", tmp_path / "seq", "--fps", "25", "--no-video", "--json")
+    assert as_frames.code == 0, as_frames.stderr
+    assert as_frames.json()["metrics"]["input_kind"] == "sequence"
+
+
 def test_numbering_gaps_in_a_frame_sequence_stay_gaps(tmp_path, run_cli):
     folder = tmp_path / "frames"
     folder.mkdir()

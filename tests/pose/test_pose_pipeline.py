@@ -158,7 +158,7 @@ def test_pose_cli_on_image_folder(clip, tmp_path, run_cli):
 def test_pose_cli_warns_about_skipped_frames(clip, tmp_path, run_cli):
     folder = _frames_folder(clip, tmp_path / "frames", 5)
     (folder / "0002.jpg").write_bytes(b"\xff\xd8 broken")
-    result = run_cli("pose", folder, "-o", tmp_path / "seq", "--no-video", "--json")
+    result = run_cli("pose", folder, "-o", tmp_path / "seq", "--folder-mode", "sequence", "--no-video", "--json")
     assert result.code == 0
     document = result.json()
     summary = document["metrics"]

@@ -48,7 +48,8 @@ def command(
                                      help="Frame rate of a frame sequence [30]; videos carry their own."),
     folder_mode: FolderChoice | None = typer.Option(None, show_default=False,
                                                     help="A folder: independent photos, a numbered frame sequence, "
-                                                         "or auto (numbered names = sequence) [auto]."),
+                                                         "or auto: a sequence when the names are numbered and "
+                                                         "--fps is given, else photos [auto]."),
     start: float | None = typer.Option(None, metavar="SECONDS", show_default=False, help="Analyse from this time."),
     end: float | None = typer.Option(None, metavar="SECONDS", show_default=False, help="Analyse up to this time."),
     angles: str | None = typer.Option(None, metavar="NAME,NAME", show_default=False,

@@ -28,7 +28,7 @@ class PoseOptions:
     gaussian_sigma_s: float = 0.05  # Gaussian smoothing width (seconds) when filter = "gaussian"
     pose_max_side: int | None = 640  # frames are shrunk to this for BlazePose (it works at 256 px inside)
     fps: float | None = None  # frame rate of an image sequence (videos carry their own)
-    folder_mode: FolderMode = "auto"  # a folder: independent photos, a frame sequence, or tell from the names
+    folder_mode: FolderMode = "auto"  # a folder: photos, a frame sequence, or auto (numbered names + --fps = sequence)
     start_s: float | None = None  # analyse from this time (seconds) ...
     end_s: float | None = None  # ... up to this time
     angles: tuple[str, ...] = ()  # angle names to compute (empty: all); see docs/angles.md

@@ -240,7 +240,9 @@ def _plan(source: Path, options: PoseOptions) -> PosePlan:
         numbered = frame_numbers(list(files)) is not None and len(files) > 1
         mode = options.folder_mode
         if mode == "auto":
-            mode = "sequence" if numbered else "photos"
+            # photos unless the user says it is a sequence: numbered names alone do not make a video
+            # (IMG_0001.jpg, IMG_0002.jpg ... from a phone, tree_000.jpg ... in a data set)
+            mode = "sequence" if numbered and options.fps is not None else "photos"
         if mode == "photos":
             return PosePlan(info, "photos", files)
         if not numbered and len(files) > 1:
