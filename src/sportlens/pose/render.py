@@ -54,7 +54,7 @@ def draw_pose(image: np.ndarray, seq: PoseSequence, i: int, names: list[str], va
     points = {name: seq.xy_px[i, k] for k, name in enumerate(seq.names)}
     draw_skeleton(image, points, SKELETON_EDGES)
     if names:
-        rows = [(n, "—" if np.isnan(v) else f"{v:.0f} deg") for n, v in zip(names, values, strict=True)]
+        rows = [(n, "--" if np.isnan(v) else f"{v:.0f} deg") for n, v in zip(names, values, strict=True)]
         draw_value_panel(image, rows)
 
 

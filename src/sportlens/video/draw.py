@@ -50,13 +50,25 @@ def draw_label(image: np.ndarray, text: str, at: tuple[float, float], colour=(25
     return image
 
 
+MIN_PANEL_SCALE = 0.28  # below this OpenCV's font is no longer readable: the panel is left out
+
+
 def draw_value_panel(image: np.ndarray, rows: Iterable[tuple[str, str]], origin=(10, 10)) -> np.ndarray:
-    """A column of 'name value' lines in the top-left corner (e.g. live joint angles)."""
-    h = image.shape[0]
-    s = max(0.4, h / 1400)
-    step = int(30 * s / 0.5)
+    """A column of "name value" lines in the top-left corner (e.g. live joint angles; ASCII only: OpenCV's
+    font has no other glyphs), sized to stay within about 40 % of the width and 75 % of the height so it
+    never hides the athlete on a small photo; left out when it would be too small to read (the values are
+    in the CSV files)."""
+    h, w = image.shape[:2]
+    lines = [(f"{name:<16} {value:>7}", name) for name, value in rows]
+    if not lines:
+        return image
+    widest = max(cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, 1.0, 2)[0][0] for text, _ in lines)
+    s = min(max(0.4, h / 1400), 0.4 * w / widest, 0.75 * h / (60 * len(lines)))
+    if s < MIN_PANEL_SCALE:
+        return image
+    step = int(60 * s)
     y = origin[1]
-    for name, value in rows:
-        draw_label(image, f"{name:<16} {value:>7}", (origin[0], y), _side_colour(name), s)
+    for text, name in lines:
+        draw_label(image, text, (origin[0], y), _side_colour(name), s)
         y += step
     return image
