@@ -51,3 +51,36 @@ def test_butterworth_keeps_gaps():
 def test_cutoff_above_nyquist_is_a_user_error():
     with pytest.raises(UserError, match="below half the frame rate"):
         lowpass_with_gaps(np.zeros(10), 20, 30)
+
+
+def test_periodicity_gives_the_period_and_a_strength_near_one_for_a_clean_repetition():
+    from sportlens.signals import periodicity
+
+    fs = 30.0
+    t = np.arange(int(12 * fs)) / fs
+    period, strength = periodicity(np.sin(2 * np.pi * t / 1.5), fs, 0.5, 6.0)
+    assert period == pytest.approx(1.5, abs=1 / fs)
+    assert strength > 0.9
+    noise = np.random.default_rng(0).normal(size=t.size)
+    assert periodicity(noise, fs, 0.5, 6.0)[1] < 0.3
+    assert periodicity(np.zeros(t.size), fs, 0.5, 6.0) == (None, 0.0)
+
+
+def test_repetition_peaks_one_per_cycle_none_in_pauses_and_across_pieces():
+    from sportlens.signals import repetition_peaks
+
+    fs = 50.0
+    t = np.arange(int(10 * fs)) / fs
+    reps = 1 - np.cos(2 * np.pi * t / 2.0)  # 5 cycles, peaks at 1, 3, 5, 7, 9 s
+    rng = np.random.default_rng(1)
+    pause = rng.normal(0, 0.01, int(4 * fs))
+    x = np.concatenate([reps, pause, reps[: int(4 * fs)]]) + rng.normal(0, 0.01, int(18 * fs))
+    first, second = x[: int(14 * fs)], x[int(14 * fs) :]
+    pieces = [(np.arange(first.size) / fs, first), (14 + np.arange(second.size) / fs, second)]
+    peaks, sign = repetition_peaks(pieces, fs, 2.0)
+    assert sign == 1.0
+    assert [len(p) for p in peaks] == [5, 2]
+    np.testing.assert_allclose(peaks[0] / fs, [1, 3, 5, 7, 9], atol=0.05)
+    only_valleys, sign = repetition_peaks(pieces[:1], fs, 2.0, signs=(-1.0,))
+    assert sign == -1.0 and len(only_valleys[0]) == 4  # valleys inside the signal at 2, 4, 6, 8 s
+    assert repetition_peaks([], fs, 2.0) == ([], 1.0)

@@ -138,3 +138,58 @@ def dominant_period(
     # a multiple of the true period can win on a noisy signal: take the first candidate nearly as high
     first = next((p for p in candidates if ac[p] >= near_best * ac[best]), best)
     return first / rate_hz
+
+
+def periodicity(x: np.ndarray, rate_hz: float, min_period_s: float, max_period_s: float) -> tuple[float | None, float]:
+    """(period_s, strength): the `dominant_period` of x and its normalised autocorrelation at that lag
+    (1 = every cycle alike, 0 = no repetition); (None, 0.0) when x has no period in range."""
+    period = dominant_period(x, rate_hz, min_period_s, max_period_s)
+    if period is None:
+        return None, 0.0
+    x = np.asarray(x, dtype=float) - np.mean(x)
+    lag = int(round(period * rate_hz))
+    energy = float(np.dot(x, x))
+    if energy <= 0 or lag >= len(x):
+        return period, 0.0
+    # unbiased at the lag (divided by the overlap), so a short clip of two repetitions is not penalised
+    strength = float(np.dot(x[:-lag], x[lag:]) / (len(x) - lag)) / (energy / len(x))
+    return period, max(0.0, min(1.0, strength))
+
+
+def repetition_peaks(
+    pieces: list[tuple[np.ndarray, np.ndarray]],
+    rate_hz: float,
+    period_s: float,
+    min_prominence: float = 0.35,
+    signs: tuple[float, ...] = (1.0, -1.0),
+    spacing: float = 0.6,
+    smooth_cycles: float = 2.5,
+) -> tuple[list[np.ndarray], float]:
+    """One turning point per repetition of a periodic signal: (peak indices per piece, the sign they are
+    peaks of).
+
+    pieces: (time_s, x) gap-free runs of one signal, sampled at rate_hz. Each x (times each sign in `signs`)
+    is low-passed at `smooth_cycles` / period (zero lag); peaks at least `spacing` x period apart are kept
+    when their prominence is at least `min_prominence` x the typical prominence (median of the strongest
+    as many as the pieces' length holds periods), so pauses and small wobbles add none. Of the signs, the
+    one giving more peaks wins (the first on a tie)."""
+    distance = max(1, int(spacing * period_s * rate_hz))
+    expected = max(1, int(sum(t[-1] - t[0] for t, _ in pieces) / period_s)) if pieces else 1
+    best: list[np.ndarray] | None = None
+    best_sign = signs[0]
+    for sign in signs:
+        found = []
+        for _, x in pieces:
+            xs = zero_lag_filter(sign * np.asarray(x, dtype=float), rate_hz, None, smooth_cycles / period_s)
+            peaks, props = sp_signal.find_peaks(xs, distance=distance, prominence=0)
+            found.append((peaks, props["prominences"]))
+        proms = np.concatenate([f[1] for f in found]) if found else np.array([])
+        if proms.size == 0:
+            continue
+        typical = np.median(np.sort(proms)[::-1][:expected])
+        kept = [p[pr >= min_prominence * typical] for p, pr in found]
+        if best is None or sum(k.size for k in kept) > sum(k.size for k in best):
+            best, best_sign = kept, sign
+    if best is None:
+        best = [np.array([], dtype=int) for _ in pieces]
+    return best, best_sign

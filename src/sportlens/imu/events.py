@@ -16,7 +16,7 @@ from scipy.signal import find_peaks
 from sportlens.constants import STANDARD_GRAVITY
 from sportlens.errors import DataFormatError
 from sportlens.imu.recording import ImuRecording
-from sportlens.signals import dominant_period, zero_lag_filter
+from sportlens.signals import dominant_period, repetition_peaks, zero_lag_filter
 
 
 def _crossing(t: np.ndarray, y: np.ndarray, i: int, level: float) -> float:
@@ -352,24 +352,9 @@ def count_reps(
         if p is not None:
             periods.append(p)
     period = float(np.median(periods)) if periods else min_period_s
-    distance = max(1, int(0.6 * period * rate))
-    best: list[np.ndarray] | None = None
-    for sign in (1.0, -1.0):
-        found = []
-        for t, x in counted:
-            xs = zero_lag_filter(sign * x, rate, None, 2.5 / period)
-            peaks, props = find_peaks(xs, distance=distance, prominence=0)
-            found.append((t, peaks, props["prominences"]))
-        proms = np.concatenate([f[2] for f in found]) if found else np.array([])
-        if proms.size == 0:
-            continue
-        expected = max(1, int(sum(t[-1] - t[0] for t, _ in counted) / period))
-        typical = np.median(np.sort(proms)[::-1][:expected])
-        kept = [t[p[pr >= min_prominence * typical]] for t, p, pr in found]
-        picked = np.concatenate(kept) if kept else np.array([])
-        if best is None or picked.size > best.size:
-            best = picked
-    picked = np.sort(best) if best is not None else np.array([])
+    peaks, _ = repetition_peaks(counted, rate, period, min_prominence)
+    picked = np.concatenate([t[p] for (t, _), p in zip(counted, peaks, strict=True)])
+    picked = np.sort(picked)
     return Reps(int(picked.size), picked, period, np.concatenate(sig_t), np.concatenate(sig))
 
 
