@@ -120,6 +120,7 @@ class Call:
 
 CALLS: dict[str, Call] = {
     "pose": Call(lambda i, o: [i.clip, "-o", o, "--no-video"]),
+    "reps": Call(lambda i, o: [i.clip, "-o", o, "--no-video"]),
     "imu reps": Call(lambda i, o: [i.imu, "-o", o]),
     "imu jumps": Call(lambda i, o: [i.imu, "-o", o]),
     "imu strokes": Call(lambda i, o: [i.imu, "-o", o]),

@@ -80,6 +80,7 @@ def main_options(
 # (task module, CLI name, kind): a "group" module exposes `app`, a "command" module exposes `command`.
 TASKS = [
     ("sportlens.pose.cli", "pose", "command"),
+    ("sportlens.movement.cli", "reps", "command"),
     ("sportlens.classify.cli", "classify", "group"),
     ("sportlens.imu.cli", "imu", "group"),
 ]

@@ -1,0 +1,1 @@
+"""Movement analysis on poses: repetitions from video."""
