@@ -87,6 +87,7 @@ class Inputs:
     imu_labelled: Path
     images: Path
     classify_run: Path | None = None
+    ball: Path | None = None  # a labelled generated rally: 00001.mp4 + 00001.csv (the rally layout)
     imu_model: Path | None = None
 
 
@@ -99,6 +100,9 @@ def inputs(tmp_path_factory, one_torch_thread, labelled_imu_csv) -> Inputs:
     made = Inputs(root, rotating_clip(root / "sway.mp4", seconds=1.0, fps=15.0, size=160).path,
                   _imu_csv(root / "reps.csv"), labelled_imu_csv(root / "labelled.csv", n_people=3),
                   _images(root / "images"))
+    from sportlens.ball.synthetic import ClipSpec, write_rally_clip
+
+    made.ball = write_rally_clip(root / "ball", "00001", ClipSpec(seconds=1.0)).parent
     made.classify_run = root / "classify-run"
     assert main(["classify", "train", str(made.images), "-o", str(made.classify_run), "--model", "notebook-cnn",
                  "--epochs", "1", "--amp", "off"]) == 0
@@ -129,6 +133,8 @@ CALLS: dict[str, Call] = {
     "imu train": Call(lambda i, o: [i.imu_labelled, "--group-col", "person", "--recipe", "logistic", "-o", o]),
     "imu eval": Call(lambda i, o: [i.imu_model / "model.joblib", i.imu_labelled, "--group-col", "person", "-o", o]),
     "imu predict": Call(lambda i, o: [i.imu_model / "model.joblib", i.imu, "-o", o], input_index=1),
+    "ball track": Call(lambda i, o: [i.ball / "00001.mp4", "-o", o, "--no-video"]),
+    "ball eval": Call(lambda i, o: [i.ball, "-o", o]),
     "classify models": Call(lambda i, o: [], writes=False, input_index=None),
     "classify train": Call(lambda i, o: [i.images, "-o", o, "--model", "notebook-cnn", "--epochs", "1",
                                          "--amp", "off"]),

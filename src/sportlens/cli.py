@@ -83,6 +83,7 @@ TASKS = [
     ("sportlens.movement.cli", "reps", "command"),
     ("sportlens.classify.cli", "classify", "group"),
     ("sportlens.imu.cli", "imu", "group"),
+    ("sportlens.ball.cli", "ball", "group"),
 ]
 _registered = False
 

@@ -1,0 +1,78 @@
+"""`sportlens ball track VIDEO -o OUT` and `sportlens ball eval DATA`: thin commands over `run_track` / `run_eval`.
+
+Only light imports here (typer, pathlib, enum), so `sportlens --help` stays fast."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+
+import typer
+
+from sportlens.command import JSON_HELP, OUT_HELP
+
+app = typer.Typer(help="Ball tracking in racket-sport video: track a video, evaluate on labelled clips.",
+                  no_args_is_help=True)
+
+
+class ModelChoice(StrEnum):
+    classic = "classic"
+
+
+MODEL_HELP = "Ball model: classic = frame differencing + Kalman gating, no training [classic]."
+
+
+@app.command("track")
+def track(
+    video: Path = typer.Argument(..., metavar="VIDEO", show_default=False,
+                                 help="A video (mp4/mov/avi/mkv) or a folder of numbered frames."),
+    out: Path = typer.Option(..., "-o", "--out", help=OUT_HELP, show_default=False),
+    model: ModelChoice = typer.Option(ModelChoice.classic, "--model", help=MODEL_HELP),
+    max_gap: int | None = typer.Option(None, metavar="FRAMES", show_default=False,
+                                       help="Fill gaps up to this many frames along the fitted trajectory [5]."),
+    trail: int | None = typer.Option(None, metavar="FRAMES", show_default=False,
+                                     help="Length of the fading trail in annotated.mp4 [12]."),
+    no_video: bool = typer.Option(False, "--no-video", help="Skip annotated.mp4 (faster)."),
+    as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
+) -> None:
+    """Track the ball: track.csv (frame,time_s,visible,x,y,confidence), annotated.mp4, track.png, summary.json."""
+    from sportlens.ball.options import TrackOptions
+    from sportlens.ball.pipeline import run_track
+    from sportlens.command import report, run_task
+
+    values = {"model": model.value, "max_gap_frames": max_gap, "trail_frames": trail,
+              "annotated_video": False if no_video else None}
+    options = TrackOptions(**{k: v for k, v in values.items() if v is not None})
+    summary = run_task("ball", lambda progress: run_track(video, out, options, progress))
+    m = summary.metrics
+    report(summary, as_json, [f"ball {m['frames_with_ball']}/{m['frames']} frames with a ball "
+                              f"({m['frames_filled']} filled), {m['fps']} frames/s end to end"], out)
+
+
+@app.command("eval")
+def evaluate(
+    data: Path = typer.Argument(..., metavar="DATA", show_default=False,
+                                help="Labelled clips: NNNNN.mp4 + NNNNN.csv (rally layout), or clip folders with "
+                                     "Label.csv (TrackNet) or labels.csv (tracking task), or one rally CSV."),
+    out: Path | None = typer.Option(None, "-o", "--out", show_default=False,
+                                    help="Also write per_clip.csv and summary.json here. " + OUT_HELP),
+    model: ModelChoice = typer.Option(ModelChoice.classic, "--model", help=MODEL_HELP),
+    tolerance: float | None = typer.Option(None, "--tolerance-px", metavar="PX", show_default=False,
+                                           help="TP radius in a 512x288 frame (TrackNetV3's convention) [4]."),
+    fps: float | None = typer.Option(None, metavar="FPS", show_default=False,
+                                     help="Frame rate of image-folder clips, which store none [30]."),
+    as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
+) -> None:
+    """Score a model on labelled clips: SiBaTrAcc, precision, recall, F1, accuracy, rmse_px, frames/s."""
+    from sportlens.ball.options import EvalOptions
+    from sportlens.ball.pipeline import run_eval
+    from sportlens.command import report, run_task
+
+    values = {"model": model.value, "tolerance_px": tolerance, "fps": fps}
+    options = EvalOptions(**{k: v for k, v in values.items() if v is not None})
+    summary = run_task("ball", lambda progress: run_eval(data, out, options, progress))
+    m = summary.metrics
+    line = (f"ball eval ({m['model']}) on {m['clips']} clip(s), {m['frames']} frames: SiBaTrAcc {m['sibatracc']:.3f}, "
+            f"F1 {m['f1']:.3f} (P {m['precision']:.3f}, R {m['recall']:.3f}) at {m['tolerance_px']:g} px in "
+            f"512x288, accuracy {m['accuracy']:.3f}, RMSE {m['rmse_px']:.1f} px, {m['fps']} frames/s")
+    report(summary, as_json, [line], out)

@@ -1,0 +1,159 @@
+"""`run_track` and `run_eval`: the library entry points of `sportlens ball track` and `sportlens ball eval`."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+import numpy as np
+
+from sportlens.ball.formats import LabelledClip, find_labelled_clips, track_table
+from sportlens.ball.metrics import evaluate, point_counts, sibatracc_clip
+from sportlens.ball.models import BALL_MODELS
+from sportlens.ball.options import EvalOptions, TrackOptions
+from sportlens.ball.postprocess import PostSettings, postprocess
+from sportlens.ball.track import BallTrack
+from sportlens.events import Progress, ensure_progress
+from sportlens.io.atomic import write_csv
+from sportlens.io.output_dir import output_run
+from sportlens.summary import Summary, plain
+from sportlens.video.decode import Frame, VideoInfo, decode_frames, prefetch, probe_video
+
+
+def _contiguous(frames: Iterable[Frame], skipped: list, step=None) -> Iterator[Frame]:
+    """Frames with no index missing: a frame the decoder skipped is replaced by the one before it (no motion
+    there, so no ball is reported for it), so track row k is always frame k."""
+    expected, last = 0, None
+    for frame in frames:
+        while last is not None and frame.index > expected:
+            yield Frame(expected, last.time_s, last.image)
+            expected += 1
+        yield frame
+        last, expected = frame, frame.index + 1
+        if step is not None:
+            step.advance()
+
+
+def track_source(info: VideoInfo, model: str, post: PostSettings, progress: Progress | None = None,
+                 n_frames: int | None = None) -> tuple[BallTrack, BallTrack, list, float]:
+    """Decode and track one source in one streaming pass, then post-process.
+
+    Returns (post-processed track, raw track, skipped frames, seconds for decode + tracking + post-processing).
+    n_frames: cut or pad the result to this many frames (the label count in eval)."""
+    tracker = BALL_MODELS.build(model, info=info)
+    skipped: list = []
+    t0 = time.perf_counter()
+    frames = decode_frames(info.path, info=info, on_skip=lambda i, why: skipped.append({"frame": i, "reason": why}))
+    if progress is not None:
+        with progress.step("track", total=info.n_frames, unit="frames") as step:
+            raw = tracker(_contiguous(prefetch(frames), skipped, step))
+    else:
+        raw = tracker(_contiguous(prefetch(frames), skipped))
+    if n_frames is not None and len(raw) != n_frames:
+        pts = np.full((n_frames, 2), np.nan)
+        conf = np.zeros(n_frames)
+        m = min(n_frames, len(raw))
+        pts[:m], conf[:m] = raw.points()[:m], raw.confidence[:m]
+        raw = BallTrack.from_points(pts, conf, raw.width, raw.height, raw.fps)
+    done = postprocess(raw, post)
+    return done, raw, skipped, time.perf_counter() - t0
+
+
+def run_track(source: str | Path, out_dir: str | Path, options: TrackOptions | None = None,
+              progress: Progress | None = None) -> Summary:
+    """Track the ball in one video (or image folder): track.csv, annotated.mp4, track.png, summary.json."""
+    options = options or TrackOptions()
+    progress = ensure_progress(progress, "ball")
+    source = Path(source)
+    info = probe_video(source)
+    summary = Summary("ball track", inputs=[str(source)], options=plain(options))
+    post = PostSettings(max_jump=options.max_jump, max_gap_frames=options.max_gap_frames)
+    with output_run(out_dir, summary, source) as out:
+        track, raw, skipped, seconds = track_source(info, options.model, post, progress)
+        n, found = len(track), int(track.visible.sum())
+        if skipped:
+            summary.warn(f"{len(skipped)} frame(s) could not be decoded; no ball is reported for them "
+                         f"(first: frame {skipped[0]['frame']})")
+        write_csv(out / "track.csv", track_table(track))
+        if found == 0:
+            summary.warn(f"no ball found in any of the {n} frames: track.csv has no position "
+                         "(is the ball small and moving in this video?); no annotated video or plot was made")
+        else:
+            if options.annotated_video:
+                from sportlens.ball.render import write_annotated
+
+                with progress.step("annotate", total=info.n_frames, unit="frames") as step:
+                    write_annotated(prefetch(decode_frames(info.path, info=info)), track, out / "annotated.mp4",
+                                    options.trail_frames, step)
+            if options.plot:
+                from sportlens.ball.render import plot_track
+
+                plot_track(track, out / "track.png", f"{source.name}: ball in {found}/{n} frames")
+        summary.metrics.update({
+            "model": options.model, "frames": n, "frames_with_ball": found,
+            "frames_detected": int(raw.visible.sum()), "frames_filled": int((track.visible & ~raw.visible).sum()),
+            "fps": round(n / seconds, 1) if seconds > 0 else None, "video_fps": info.fps,
+            "width": info.width, "height": info.height,
+        })
+        summary.timings["track_s"] = round(seconds, 3)
+    return summary
+
+
+def _clip_row(clip: LabelledClip, predicted: BallTrack, seconds: float, tolerance_px: float) -> dict:
+    counts = point_counts(clip.track, predicted, tolerance_px).metrics()
+    return {"clip": clip.name, "group": clip.group, "layout": clip.layout, "frames": len(clip.track),
+            "frames_with_ball": int(clip.track.visible.sum()), "sibatracc": sibatracc_clip(clip.track, predicted),
+            **{k: counts[k] for k in ("precision", "recall", "f1", "accuracy", "rmse_px", "tp", "fp", "fn", "tn")},
+            "fps": len(clip.track) / seconds if seconds > 0 else None}
+
+
+def evaluate_clips(clips: list[LabelledClip], options: EvalOptions, progress: Progress | None = None,
+                   on_clip=None) -> tuple[dict, list[dict], list[str]]:
+    """Track every clip and score it: (pooled metrics, one row per clip, warnings)."""
+    post = PostSettings(max_jump=options.max_jump, max_gap_frames=options.max_gap_frames)
+    pairs, rows, warnings = [], [], []
+    total_s = 0.0
+    for clip in clips:
+        info = probe_video(clip.frames, options.fps)
+        predicted, _, skipped, seconds = track_source(info, options.model, post, progress, len(clip.track))
+        total_s += seconds
+        if skipped:
+            warnings.append(f"{clip.name}: {len(skipped)} frame(s) could not be decoded")
+        pairs.append((clip.track, predicted))
+        rows.append(_clip_row(clip, predicted, seconds, options.tolerance_px))
+        if on_clip is not None:
+            on_clip(clip, predicted)
+    metrics = evaluate(pairs, options.tolerance_px)
+    metrics["fps"] = round(metrics["frames"] / total_s, 1) if total_s > 0 else None
+    return metrics, rows, warnings
+
+
+def run_eval(data: str | Path, out_dir: str | Path | None = None, options: EvalOptions | None = None,
+             progress: Progress | None = None) -> Summary:
+    """Track every labelled clip under `data` and score it (SiBaTrAcc, precision, recall, F1, accuracy, rmse_px).
+
+    With out_dir: per_clip.csv and summary.json there; without, only the returned Summary."""
+    import pandas as pd
+
+    options = options or EvalOptions()
+    progress = ensure_progress(progress, "ball")
+    data = Path(data)
+    clips = find_labelled_clips(data, options.fps)  # every label file is read and checked before any output
+    summary = Summary("ball eval", inputs=[str(data)], options=plain(options))
+
+    def run(out: Path | None) -> None:
+        metrics, rows, warnings = evaluate_clips(clips, options, progress)
+        for w in warnings:
+            summary.warn(w)
+        summary.metrics.update({"model": options.model, **metrics, "per_clip": rows})
+        summary.timings["track_s"] = round(metrics["frames"] / metrics["fps"], 3) if metrics["fps"] else 0.0
+        if out is not None:
+            write_csv(out / "per_clip.csv", pd.DataFrame(rows))
+
+    if out_dir is None:
+        run(None)
+    else:
+        with output_run(out_dir, summary, data) as out:
+            run(out)
+    return summary

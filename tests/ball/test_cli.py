@@ -1,0 +1,94 @@
+"""`sportlens ball track` and `sportlens ball eval` end to end on generated clips, and their error paths."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sportlens.ball.formats import write_tasks, write_tracknet
+from sportlens.ball.synthetic import ClipSpec, write_clip, write_frames, write_rally_clip
+
+
+@pytest.fixture(scope="module")
+def clip(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("ball")
+    truth = write_clip(folder / "rally.mp4", ClipSpec(seconds=2.0))
+    return folder / "rally.mp4", truth
+
+
+def test_track_end_to_end(clip, tmp_path, run_cli):
+    video, truth = clip
+    result = run_cli("ball", "track", video, "-o", tmp_path / "out", "--json")
+    assert result.code == 0, result.stderr
+    summary = result.json()
+    assert summary["command"] == "ball track" and summary["warnings"] == []
+    assert sorted(summary["outputs"]) == ["annotated.mp4", "track.csv", "track.png"]
+    table = pd.read_csv(tmp_path / "out" / "track.csv", keep_default_na=False)
+    assert list(table.columns) == ["frame", "time_s", "visible", "x", "y", "confidence"]
+    assert len(table) == len(truth) and table["frame"].tolist() == list(range(len(truth)))
+    assert (table.loc[table["visible"] == 0, "x"] == "").all()  # empty cells when there is no ball
+    seen = (table["visible"] == 1).to_numpy() & truth.visible
+    error = np.hypot(table["x"].replace("", np.nan).astype(float) - truth.x,
+                     table["y"].replace("", np.nan).astype(float) - truth.y)[seen]
+    assert seen.sum() >= 0.9 * truth.visible.sum() and np.median(error) < 1.5
+    m = summary["metrics"]
+    assert m["frames"] == len(truth) and m["model"] == "classic" and m["fps"] > 0
+    from sportlens.video.decode import probe_video
+
+    assert probe_video(tmp_path / "out" / "annotated.mp4").n_frames == len(truth)
+
+
+def test_track_without_a_ball_warns_and_gives_an_empty_track(tmp_path, run_cli):
+    video = tmp_path / "empty.mp4"
+    write_clip(video, ClipSpec(ball=False, seconds=1.0))
+    result = run_cli("ball", "track", video, "-o", tmp_path / "out", "--json")
+    assert result.code == 0, result.stderr
+    summary = result.json()
+    assert any("no ball found" in w for w in summary["warnings"]) and "warning: no ball found" in result.stderr
+    assert summary["outputs"] == ["track.csv"]
+    assert pd.read_csv(tmp_path / "out" / "track.csv")["visible"].sum() == 0
+
+
+def test_eval_on_every_layout(tmp_path, run_cli):
+    spec = ClipSpec(seconds=1.5)
+    write_rally_clip(tmp_path / "rally", "00001", spec)
+    truth = write_frames(tmp_path / "tracknet" / "game1" / "Clip1", spec)
+    write_tracknet(truth, tmp_path / "tracknet" / "game1" / "Clip1")
+    write_tasks(write_frames(tmp_path / "tasks" / "game2" / "clip1", spec), tmp_path / "tasks" / "game2" / "clip1")
+    for data in ("rally", "tracknet", "tasks"):
+        result = run_cli("ball", "eval", tmp_path / data, "--json")
+        assert result.code == 0, result.stderr
+        m = result.json()["metrics"]
+        for key in ("sibatracc", "precision", "recall", "f1", "accuracy", "rmse_px", "frames", "fps"):
+            assert key in m, key
+        assert m["frames"] == 45 and m["clips"] == 1
+        assert m["f1"] > 0.8 and m["sibatracc"] > 0.75 and m["rmse_px"] < 3, (data, m)
+        assert m["tolerance_px_source"] == pytest.approx(4 * 320 / 512)
+    out = tmp_path / "eval-out"
+    result = run_cli("ball", "eval", tmp_path / "rally", "-o", out)
+    assert result.code == 0 and "SiBaTrAcc" in result.stdout
+    assert json.loads((out / "summary.json").read_text())["metrics"]["per_clip"][0]["clip"] == "00001"
+    assert (out / "per_clip.csv").exists()
+
+
+def test_bad_labels_are_one_line(tmp_path, run_cli):
+    csv = write_rally_clip(tmp_path, "00003", ClipSpec(seconds=0.5))
+    csv.write_text(csv.read_text().replace("Frame,Ball,x,y", "frame,ball,x,y"))
+    run_cli("ball", "eval", tmp_path).assert_user_error("wrong columns frame,ball,x,y", "00003.csv")
+    csv.write_text("Frame,Ball,x,y\n0,1,0.5,1.2\n")
+    run_cli("ball", "eval", csv).assert_user_error("line 2", "outside", "00003.csv")
+    (tmp_path / "00003.csv").unlink()
+    run_cli("ball", "eval", tmp_path).assert_user_error("no labelled clips found")
+
+
+def test_errors_are_one_line_exit_2(tmp_path, run_cli):
+    run_cli("ball", "track", tmp_path / "missing.mp4", "-o", tmp_path / "o").assert_user_error("missing.mp4")
+    (tmp_path / "broken.mp4").write_bytes(b"not a video")
+    run_cli("ball", "track", tmp_path / "broken.mp4", "-o", tmp_path / "o").assert_user_error("broken.mp4")
+    run_cli("ball", "track", tmp_path / "broken.mp4", "-o", tmp_path / "o", "--model", "nope").assert_user_error(
+        "nope")
+    run_cli("ball", "eval", tmp_path, "--tolerance-px", "0").assert_user_error("--tolerance-px must be above 0")
+    assert not (tmp_path / "o").exists()
