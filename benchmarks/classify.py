@@ -21,12 +21,12 @@ import numpy as np
 import torch
 
 from sportlens.classify.data import scan_images
-from sportlens.classify.metrics import classification_metrics
 from sportlens.classify.options import TrainOptions
 from sportlens.classify.recipes import recipe_for
 from sportlens.classify.train import run_train
 from sportlens.command import run_task
 from sportlens.io.atomic import write_json, write_text
+from sportlens.training.metrics import classification_metrics
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / ".." / "shared" / "data" / "images"

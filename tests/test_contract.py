@@ -89,6 +89,8 @@ class Inputs:
     classify_run: Path | None = None
     ball: Path | None = None  # a labelled generated rally: 00001.mp4 + 00001.csv (the rally layout)
     imu_model: Path | None = None
+    penn: Path | None = None  # generated skeleton clips in Penn Action's layout
+    action_run: Path | None = None
 
 
 @pytest.fixture(scope="module")
@@ -106,6 +108,12 @@ def inputs(tmp_path_factory, one_torch_thread, labelled_imu_csv) -> Inputs:
     made.classify_run = root / "classify-run"
     assert main(["classify", "train", str(made.images), "-o", str(made.classify_run), "--model", "notebook-cnn",
                  "--epochs", "1", "--amp", "off"]) == 0
+    from sportlens.action.synthetic import write_penn
+
+    made.penn = write_penn(root / "penn", n_per_class=6)
+    made.action_run = root / "action-run"
+    assert main(["action", "train", str(made.penn), "-o", str(made.action_run), "--epochs", "1",
+                 "--model", "skeleton-tcn-small", "--batch-size", "4"]) == 0
     made.imu_model = root / "imu-model"
     assert main(["imu", "train", str(made.imu_labelled), "--group-col", "person", "--recipe", "logistic",
                  "-o", str(made.imu_model)]) == 0
@@ -133,6 +141,10 @@ CALLS: dict[str, Call] = {
     "imu train": Call(lambda i, o: [i.imu_labelled, "--group-col", "person", "--recipe", "logistic", "-o", o]),
     "imu eval": Call(lambda i, o: [i.imu_model / "model.joblib", i.imu_labelled, "--group-col", "person", "-o", o]),
     "imu predict": Call(lambda i, o: [i.imu_model / "model.joblib", i.imu, "-o", o], input_index=1),
+    "action train": Call(lambda i, o: [i.penn, "-o", o, "--epochs", "1", "--model", "skeleton-tcn-small",
+                                       "--batch-size", "4"]),
+    "action eval": Call(lambda i, o: [i.action_run, i.penn, "-o", o], input_index=1),
+    "action predict": Call(lambda i, o: [i.action_run, i.penn / "labels" / "0001.mat", "-o", o], input_index=1),
     "ball track": Call(lambda i, o: [i.ball / "00001.mp4", "-o", o, "--no-video"]),
     "ball eval": Call(lambda i, o: [i.ball, "-o", o]),
     "classify models": Call(lambda i, o: [], writes=False, input_index=None),

@@ -84,6 +84,7 @@ TASKS = [
     ("sportlens.classify.cli", "classify", "group"),
     ("sportlens.imu.cli", "imu", "group"),
     ("sportlens.ball.cli", "ball", "group"),
+    ("sportlens.action.cli", "action", "group"),
 ]
 _registered = False
 

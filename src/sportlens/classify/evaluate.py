@@ -10,7 +10,6 @@ import torch
 
 from sportlens.classify.data import ImageSet, decode_all, scan_images, skipped_rows, skipped_warning
 from sportlens.classify.inference import LoadedClassifier, load_classifier, load_image, predict_logits
-from sportlens.classify.metrics import classification_metrics
 from sportlens.classify.options import EvalOptions
 from sportlens.classify.plots import plot_confusion, plot_history, plot_mistakes
 from sportlens.errors import DataFormatError
@@ -18,6 +17,7 @@ from sportlens.events import Progress, ensure_progress
 from sportlens.io.atomic import write_csv, write_json
 from sportlens.io.output_dir import output_run
 from sportlens.summary import Summary, plain
+from sportlens.training.metrics import classification_metrics
 
 
 def select_split(image_set: ImageSet, run_dir: Path, split: str) -> tuple[ImageSet, str]:

@@ -34,7 +34,6 @@ from sportlens.classify.inference import (
     predict_logits,
     preprocessing_spec,
 )
-from sportlens.classify.metrics import classification_metrics
 from sportlens.classify.models import Classifier, build_classifier
 from sportlens.classify.options import TrainOptions
 from sportlens.classify.plots import plot_history
@@ -46,6 +45,7 @@ from sportlens.io.output_dir import INCOMPLETE, is_sportlens_folder, output_run
 from sportlens.summary import Summary, plain
 from sportlens.training import FitConfig, Phase, fit, save_checkpoint
 from sportlens.training.checkpoint import new_card
+from sportlens.training.metrics import classification_metrics
 
 BUDGET_HINT = "--time-budget MIN caps it"
 

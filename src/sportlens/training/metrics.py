@@ -12,7 +12,7 @@ def classification_metrics(y_true: np.ndarray, y_pred: np.ndarray, classes: Sequ
     """Metrics of integer predictions against integer labels (indices into `classes`).
 
     accuracy = correct / all; macro_f1 = unweighted mean F1 over the classes that occur in y_true or
-    y_pred (a class never seen and never predicted does not count); confusion[i][j] counts images of
+    y_pred (a class never seen and never predicted does not count); confusion[i][j] counts items of
     class i predicted as class j, over all `classes`.
     """
     y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)

@@ -1,0 +1,1 @@
+"""Stroke and action recognition: skeleton sequences (this slice), clips and long videos."""

@@ -1,0 +1,257 @@
+"""`run_train`, `run_eval`, `run_predict` for skeleton action models, through the shared training layer
+and the task contract."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from sportlens.action.data import load_clips, read_clip
+from sportlens.action.models import MODELS
+from sportlens.action.options import EvalOptions, PredictOptions, TrainOptions
+from sportlens.action.skeleton import JOINTS, N_FEATURES, SkeletonClip, features, mirror, normalise, resample
+from sportlens.errors import DataFormatError, ModelError
+from sportlens.events import Progress, ensure_progress
+from sportlens.io.atomic import write_csv
+from sportlens.io.output_dir import output_run
+from sportlens.summary import Summary, plain
+
+TASK = "action"
+
+
+def _inputs(clips: list[SkeletonClip], frames: int) -> np.ndarray:
+    """(N, features, frames) model inputs of whole clips, no augmentation."""
+    return np.stack([features(resample(normalise(c.xy), frames)) for c in clips]) if clips else np.zeros(
+        (0, N_FEATURES, frames), np.float32)
+
+
+def logits_with_mirror(module, x: np.ndarray, batch: int = 256) -> np.ndarray:
+    """Logits averaged over the clip and its left/right mirror image (test-time augmentation)."""
+    import torch
+
+    module.eval()
+    t = x.shape[-1]
+    joints = np.swapaxes(x, 1, 2).reshape(len(x), t, len(JOINTS), 4)
+    mirrored = np.concatenate([mirror(joints[..., :2]), mirror(joints[..., 2:])], axis=-1)
+    xm = np.swapaxes(mirrored.reshape(len(x), t, -1), 1, 2).astype(np.float32)
+    out = []
+    with torch.no_grad():
+        for s in range(0, len(x), batch):
+            a = module(torch.from_numpy(np.ascontiguousarray(x[s:s + batch])))
+            b = module(torch.from_numpy(np.ascontiguousarray(xm[s:s + batch])))
+            out.append(((a + b) / 2).float().numpy())
+    return np.concatenate(out) if out else np.zeros((0, 0), np.float32)
+
+
+def _split(clips: list[SkeletonClip], val_fraction: float, seed: int) -> tuple[list[int], list[int], list[int]]:
+    """train / val / test indices: the data's own test split is kept; val is drawn (stratified, seeded)
+    from the rest."""
+    rng = np.random.default_rng(seed)
+    test = [i for i, c in enumerate(clips) if c.split == "test"]
+    rest = [i for i, c in enumerate(clips) if c.split != "test"]
+    val = []
+    for label in sorted({clips[i].label for i in rest}):
+        members = [i for i in rest if clips[i].label == label]
+        rng.shuffle(members)
+        val += members[: max(1, round(val_fraction * len(members)))] if len(members) > 1 else []
+    train = [i for i in rest if i not in set(val)]
+    return sorted(train), sorted(val), sorted(test)
+
+
+def _augmented_batch(norm: list[np.ndarray], frames: int, rng: np.random.Generator) -> np.ndarray:
+    """Random temporal crop (80-100 % of the clip), mirror (half), scale (0.9-1.1), rotation (+-10 deg)."""
+    out = []
+    for xy in norm:
+        length = rng.uniform(0.8, 1.0)
+        start = rng.uniform(0.0, 1.0 - length)
+        seq = resample(xy, frames, start, start + length)
+        if rng.random() < 0.5:
+            seq = mirror(seq)
+        angle = np.radians(rng.uniform(-10, 10))
+        rot = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
+        out.append(features(seq @ rot.T * rng.uniform(0.9, 1.1)))
+    return np.stack(out)
+
+
+def _metrics(labels: np.ndarray, pred: np.ndarray, classes: list[str]) -> dict[str, Any]:
+    from sportlens.training.metrics import classification_metrics
+
+    return classification_metrics(labels, pred, classes)
+
+
+def run_train(data: str | Path, out_dir: str | Path, options: TrainOptions = TrainOptions(),
+              progress: Progress | None = None) -> Summary:
+    """Train a skeleton model on DATA into out_dir (best.pt with its card, history.csv, summary.json)."""
+    import pandas as pd
+    import torch
+    import torch.nn.functional as F
+
+    from sportlens.training import FitConfig, Phase, fit, save_checkpoint
+    from sportlens.training.checkpoint import new_card
+
+    progress = ensure_progress(progress, "action train")
+    data, out_dir = Path(data), Path(out_dir)
+    if options.threads:
+        torch.set_num_threads(options.threads)
+    clips = load_clips(data, progress)
+    train_idx, val_idx, test_idx = _split(clips, options.val_fraction, options.seed)
+    classes = sorted({clips[i].label for i in train_idx})
+    if len(classes) < 2:
+        raise DataFormatError("training needs clips of at least 2 classes", data)
+    unknown = sorted({clips[i].label for i in val_idx + test_idx} - set(classes))
+    if unknown:
+        raise DataFormatError(f"class(es) with no training clip: {', '.join(unknown)}", data)
+    label_of = {c: k for k, c in enumerate(classes)}
+    y = np.array([label_of[c.label] for c in clips])
+    norm = [normalise(c.xy) for c in clips]
+    x_val = _inputs([clips[i] for i in val_idx], options.frames)
+    summary = Summary("action train", inputs=[str(data)], options=plain(options))
+    torch.manual_seed(options.seed)
+    module = MODELS.build(options.model, n_features=N_FEATURES, n_classes=len(classes))
+    batch = min(options.batch_size, len(train_idx))
+    steps = max(len(train_idx) // batch, 1)
+
+    def batches(epoch: int, gen: torch.Generator):
+        rng = np.random.default_rng(options.seed * 7919 + epoch)
+        order = np.asarray(train_idx)[rng.permutation(len(train_idx))]
+        for s in range(steps):
+            idx = order[s * batch:(s + 1) * batch]
+            x = _augmented_batch([norm[i] for i in idx], options.frames, rng)
+            yield torch.from_numpy(x), torch.from_numpy(y[idx])
+
+    def validate(model) -> dict[str, float]:
+        if not len(val_idx):
+            return {"accuracy": 0.0, "loss": 0.0}
+        logits = logits_with_mirror(model, x_val)
+        target = torch.from_numpy(y[val_idx])
+        return {"loss": float(F.cross_entropy(torch.from_numpy(logits), target)),
+                "accuracy": float(np.mean(logits.argmax(1) == y[val_idx]))}
+
+    card_base = {"model": options.model, "classes": classes, "frames": options.frames, "joints": list(JOINTS),
+                 "features": "normalised x, y and per-step velocity of 13 joints (docs/action.md)",
+                 "data": {"source": str(data.resolve()), "clips": len(clips)},
+                 "split": {"train": len(train_idx), "val": len(val_idx), "test": len(test_idx),
+                           "method": "the data's test split; val stratified, seeded", "seed": options.seed}}
+
+    def save_best(state, metrics, epoch) -> None:
+        save_checkpoint(out_dir / "best.pt", state, new_card(TASK, **card_base, metrics={"val": metrics},
+                                                              training={"best_epoch": epoch}))
+
+    config = FitConfig(phases=(Phase("train", options.epochs, options.lr),), weight_decay=options.weight_decay,
+                       label_smoothing=0.1, seed=options.seed, amp="off", channels_last=False,
+                       time_budget_s=None if options.time_budget_min is None else 60 * options.time_budget_min)
+    t0 = time.perf_counter()
+    with output_run(out_dir, summary, data, clean=not options.resume):
+        progress.message(f"training {options.model} on {len(train_idx)} clips, validating on {len(val_idx)}, "
+                         f"{len(classes)} classes")
+        result = fit(module, [list(module.parameters())], batches, steps, validate, config, out_dir, save_best,
+                     resume=options.resume, progress=progress)
+        loaded = load_action_model(out_dir)
+        test = None
+        if test_idx:
+            logits = logits_with_mirror(loaded.module, _inputs([clips[i] for i in test_idx], options.frames))
+            full = _metrics(y[test_idx], logits.argmax(1), classes)
+            test = {k: full[k] for k in ("n_images", "accuracy", "macro_f1")}
+            test["n_clips"] = test.pop("n_images")
+        write_csv(out_dir / "history.csv", pd.DataFrame(result.history))
+        summary.metrics.update({"model": options.model, "classes": classes, "val": result.best_metrics,
+                                "test": test, "best_epoch": result.best_epoch, "epochs_run": result.epochs_run,
+                                "stopped_by": result.stopped_by, "split": card_base["split"]})
+        summary.timings["train_s"] = round(time.perf_counter() - t0, 2)
+    return summary
+
+
+@dataclass
+class LoadedActionModel:
+    module: Any
+    card: dict[str, Any]
+    path: Path
+
+    @property
+    def classes(self) -> list[str]:
+        return list(self.card["classes"])
+
+
+def load_action_model(run: str | Path) -> LoadedActionModel:
+    """RUN/best.pt (or a .pt file) with its card, checked against the registry."""
+    from sportlens.training.checkpoint import load_checkpoint
+
+    run = Path(run)
+    path = run / "best.pt" if run.is_dir() else run
+    state, card = load_checkpoint(path, TASK)
+    module = MODELS.build(card["model"], n_features=N_FEATURES, n_classes=len(card["classes"]))
+    try:
+        module.load_state_dict(state)
+    except RuntimeError:
+        raise ModelError(f"weights do not match model {card['model']!r}", path, "retrain the model") from None
+    module.eval()
+    return LoadedActionModel(module, card, path)
+
+
+def run_eval(run: str | Path, data: str | Path, out_dir: str | Path | None = None,
+             options: EvalOptions = EvalOptions(), progress: Progress | None = None) -> Summary:
+    """Accuracy, macro F1, per-class figures and the confusion matrix of RUN on DATA."""
+    import pandas as pd
+
+    progress = ensure_progress(progress, "action eval")
+    loaded = load_action_model(run)
+    data = Path(data)
+    clips = load_clips(data, progress)
+    wanted = options.split
+    if wanted == "auto":
+        wanted = "test" if any(c.split == "test" for c in clips) else "all"
+    chosen = [c for c in clips if wanted == "all" or c.split == wanted]
+    if not chosen:
+        raise DataFormatError(f"no clips in split {wanted!r}", data, "use --split all")
+    unknown = sorted({c.label for c in chosen} - set(loaded.classes))
+    if unknown:
+        raise DataFormatError(f"class(es) the model was not trained on: {', '.join(unknown)}", data)
+    out_dir = Path(out_dir) if out_dir is not None else loaded.path.parent / "eval"
+    summary = Summary("action eval", inputs=[str(run), str(data)], options=plain(options))
+    with output_run(out_dir, summary, data):
+        labels = np.array([loaded.classes.index(c.label) for c in chosen])
+        logits = logits_with_mirror(loaded.module, _inputs(chosen, int(loaded.card["frames"])))
+        pred = logits.argmax(1)
+        full = _metrics(labels, pred, loaded.classes)
+        write_csv(out_dir / "predictions.csv", pd.DataFrame({
+            "source": [c.source for c in chosen], "label": [c.label for c in chosen],
+            "predicted": [loaded.classes[p] for p in pred]}))
+        summary.metrics.update({"split": wanted, "n_clips": len(chosen), "accuracy": full["accuracy"],
+                                "macro_f1": full["macro_f1"], "per_class": full.get("per_class"),
+                                "confusion": full.get("confusion"), "classes": loaded.classes})
+    return summary
+
+
+def run_predict(run: str | Path, inputs: list[str | Path], out_dir: str | Path | None = None,
+                options: PredictOptions = PredictOptions(), progress: Progress | None = None) -> Summary:
+    """Top-k actions of each input clip (video, keypoints.csv, pose output folder or .mat)."""
+    import pandas as pd
+
+    progress = ensure_progress(progress, "action predict")
+    loaded = load_action_model(run)
+    clips = [read_clip(Path(p), progress=progress) for p in inputs]
+    probs = _softmax(logits_with_mirror(loaded.module, _inputs(clips, int(loaded.card["frames"]))))
+    k = min(options.top_k, len(loaded.classes))
+    rows = []
+    for clip, p in zip(clips, probs, strict=True):
+        best = np.argsort(-p, kind="stable")[:k]
+        rows.append({"input": clip.source, "top_k": [{"label": loaded.classes[i], "probability": round(float(p[i]), 4)}
+                                                      for i in best]})
+    summary = Summary("action predict", inputs=[str(p) for p in inputs], options=plain(options))
+    summary.metrics.update({"model": loaded.card["model"], "predictions": rows})
+    if out_dir is not None:
+        with output_run(out_dir, summary, *inputs):
+            write_csv(Path(out_dir) / "predictions.csv", pd.DataFrame(
+                [{"input": r["input"], "label": r["top_k"][0]["label"], "probability": r["top_k"][0]["probability"]}
+                 for r in rows]))
+    return summary
+
+
+def _softmax(logits: np.ndarray) -> np.ndarray:
+    z = logits - logits.max(axis=1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=1, keepdims=True)
