@@ -83,33 +83,24 @@ def _metrics(labels: np.ndarray, pred: np.ndarray, classes: list[str]) -> dict[s
     return classification_metrics(labels, pred, classes)
 
 
-def run_train(data: str | Path, out_dir: str | Path, options: TrainOptions = TrainOptions(),
-              progress: Progress | None = None) -> Summary:
-    """Train a skeleton model on DATA into out_dir (best.pt with its card, history.csv, summary.json)."""
-    import pandas as pd
+def fit_clips(clips: list[SkeletonClip], train_idx: list[int], val_idx: list[int], classes: list[str],
+              options: TrainOptions, run_dir: Path, progress: Progress | None = None,
+              card_extra: dict[str, Any] | None = None):
+    """Train options.model on clips[train_idx], choosing the best epoch on clips[val_idx]; writes
+    run_dir/best.pt (with its card) and last.pt. Returns the FitResult. Used by run_train and by the
+    benchmarks' cross-validation."""
     import torch
     import torch.nn.functional as F
 
     from sportlens.training import FitConfig, Phase, fit, save_checkpoint
     from sportlens.training.checkpoint import new_card
 
-    progress = ensure_progress(progress, "action train")
-    data, out_dir = Path(data), Path(out_dir)
     if options.threads:
         torch.set_num_threads(options.threads)
-    clips = load_clips(data, progress)
-    train_idx, val_idx, test_idx = _split(clips, options.val_fraction, options.seed)
-    classes = sorted({clips[i].label for i in train_idx})
-    if len(classes) < 2:
-        raise DataFormatError("training needs clips of at least 2 classes", data)
-    unknown = sorted({clips[i].label for i in val_idx + test_idx} - set(classes))
-    if unknown:
-        raise DataFormatError(f"class(es) with no training clip: {', '.join(unknown)}", data)
     label_of = {c: k for k, c in enumerate(classes)}
-    y = np.array([label_of[c.label] for c in clips])
-    norm = [normalise(c.xy) for c in clips]
+    y = np.array([label_of.get(c.label, -1) for c in clips])
+    norm = {i: normalise(clips[i].xy) for i in train_idx}
     x_val = _inputs([clips[i] for i in val_idx], options.frames)
-    summary = Summary("action train", inputs=[str(data)], options=plain(options))
     torch.manual_seed(options.seed)
     module = MODELS.build(options.model, n_features=N_FEATURES, n_classes=len(classes))
     batch = min(options.batch_size, len(train_idx))
@@ -133,34 +124,65 @@ def run_train(data: str | Path, out_dir: str | Path, options: TrainOptions = Tra
 
     card_base = {"model": options.model, "classes": classes, "frames": options.frames, "joints": list(JOINTS),
                  "features": "normalised x, y and per-step velocity of 13 joints (docs/action.md)",
-                 "data": {"source": str(data.resolve()), "clips": len(clips)},
-                 "split": {"train": len(train_idx), "val": len(val_idx), "test": len(test_idx),
-                           "method": "the data's test split; val stratified, seeded", "seed": options.seed}}
+                 **(card_extra or {})}
 
     def save_best(state, metrics, epoch) -> None:
-        save_checkpoint(out_dir / "best.pt", state, new_card(TASK, **card_base, metrics={"val": metrics},
+        save_checkpoint(run_dir / "best.pt", state, new_card(TASK, **card_base, metrics={"val": metrics},
                                                               training={"best_epoch": epoch}))
 
     config = FitConfig(phases=(Phase("train", options.epochs, options.lr),), weight_decay=options.weight_decay,
                        label_smoothing=0.1, seed=options.seed, amp="off", channels_last=False,
                        time_budget_s=None if options.time_budget_min is None else 60 * options.time_budget_min)
+    return fit(module, [list(module.parameters())], batches, steps, validate, config, run_dir, save_best,
+               resume=options.resume, progress=progress)
+
+
+def evaluate_clips(module, clips: list[SkeletonClip], classes: list[str], frames: int) -> dict[str, Any]:
+    """Accuracy, macro F1, per-class figures and confusion of a model on labelled clips (labels outside
+    `classes` count as errors)."""
+    labels = np.array([classes.index(c.label) if c.label in classes else -1 for c in clips])
+    pred = logits_with_mirror(module, _inputs(clips, frames)).argmax(1)
+    known = labels >= 0
+    full = _metrics(labels[known], pred[known], classes)
+    full["accuracy"] = float(np.mean(pred == labels)) if len(labels) else 0.0
+    full["n_clips"] = int(len(labels))
+    full["predicted"] = [classes[p] for p in pred]
+    return full
+
+
+def run_train(data: str | Path, out_dir: str | Path, options: TrainOptions = TrainOptions(),
+              progress: Progress | None = None) -> Summary:
+    """Train a skeleton model on DATA into out_dir (best.pt with its card, history.csv, summary.json)."""
+    import pandas as pd
+
+    progress = ensure_progress(progress, "action train")
+    data, out_dir = Path(data), Path(out_dir)
+    clips = load_clips(data, progress)
+    train_idx, val_idx, test_idx = _split(clips, options.val_fraction, options.seed)
+    classes = sorted({clips[i].label for i in train_idx})
+    if len(classes) < 2:
+        raise DataFormatError("training needs clips of at least 2 classes", data)
+    unknown = sorted({clips[i].label for i in val_idx + test_idx} - set(classes))
+    if unknown:
+        raise DataFormatError(f"class(es) with no training clip: {', '.join(unknown)}", data)
+    split = {"train": len(train_idx), "val": len(val_idx), "test": len(test_idx),
+             "method": "the data's test split; val stratified, seeded", "seed": options.seed}
+    summary = Summary("action train", inputs=[str(data)], options=plain(options))
     t0 = time.perf_counter()
     with output_run(out_dir, summary, data, clean=not options.resume):
         progress.message(f"training {options.model} on {len(train_idx)} clips, validating on {len(val_idx)}, "
                          f"{len(classes)} classes")
-        result = fit(module, [list(module.parameters())], batches, steps, validate, config, out_dir, save_best,
-                     resume=options.resume, progress=progress)
+        result = fit_clips(clips, train_idx, val_idx, classes, options, out_dir, progress,
+                           {"data": {"source": str(data.resolve()), "clips": len(clips)}, "split": split})
         loaded = load_action_model(out_dir)
         test = None
         if test_idx:
-            logits = logits_with_mirror(loaded.module, _inputs([clips[i] for i in test_idx], options.frames))
-            full = _metrics(y[test_idx], logits.argmax(1), classes)
-            test = {k: full[k] for k in ("n_images", "accuracy", "macro_f1")}
-            test["n_clips"] = test.pop("n_images")
+            full = evaluate_clips(loaded.module, [clips[i] for i in test_idx], classes, options.frames)
+            test = {k: full[k] for k in ("n_clips", "accuracy", "macro_f1")}
         write_csv(out_dir / "history.csv", pd.DataFrame(result.history))
         summary.metrics.update({"model": options.model, "classes": classes, "val": result.best_metrics,
                                 "test": test, "best_epoch": result.best_epoch, "epochs_run": result.epochs_run,
-                                "stopped_by": result.stopped_by, "split": card_base["split"]})
+                                "stopped_by": result.stopped_by, "split": split})
         summary.timings["train_s"] = round(time.perf_counter() - t0, 2)
     return summary
 
@@ -213,13 +235,10 @@ def run_eval(run: str | Path, data: str | Path, out_dir: str | Path | None = Non
     out_dir = Path(out_dir) if out_dir is not None else loaded.path.parent / "eval"
     summary = Summary("action eval", inputs=[str(run), str(data)], options=plain(options))
     with output_run(out_dir, summary, data):
-        labels = np.array([loaded.classes.index(c.label) for c in chosen])
-        logits = logits_with_mirror(loaded.module, _inputs(chosen, int(loaded.card["frames"])))
-        pred = logits.argmax(1)
-        full = _metrics(labels, pred, loaded.classes)
+        full = evaluate_clips(loaded.module, chosen, loaded.classes, int(loaded.card["frames"]))
         write_csv(out_dir / "predictions.csv", pd.DataFrame({
             "source": [c.source for c in chosen], "label": [c.label for c in chosen],
-            "predicted": [loaded.classes[p] for p in pred]}))
+            "predicted": full["predicted"]}))
         summary.metrics.update({"split": wanted, "n_clips": len(chosen), "accuracy": full["accuracy"],
                                 "macro_f1": full["macro_f1"], "per_class": full.get("per_class"),
                                 "confusion": full.get("confusion"), "classes": loaded.classes})
