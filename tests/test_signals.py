@@ -84,3 +84,16 @@ def test_repetition_peaks_one_per_cycle_none_in_pauses_and_across_pieces():
     only_valleys, sign = repetition_peaks(pieces[:1], fs, 2.0, signs=(-1.0,))
     assert sign == -1.0 and len(only_valleys[0]) == 4  # valleys inside the signal at 2, 4, 6, 8 s
     assert repetition_peaks([], fs, 2.0) == ([], 1.0)
+
+
+def test_dominant_period_require_repeat_false_keeps_a_period_without_a_peak_at_twice_it():
+    """Cycles slowing from 1.5 s to 2.8 s: no clean autocorrelation peak at twice the first period. The strict
+    default (IMU) then skips to a multiple; require_repeat=False (video) keeps the repetition period."""
+    from sportlens.signals import dominant_period
+
+    fs = 30.0
+    durations = np.linspace(1.5, 2.8, 18)
+    x = np.concatenate([-np.cos(2 * np.pi * np.arange(int(d * fs)) / (d * fs)) for d in durations])
+    loose = dominant_period(x, fs, 0.5, 8.0, require_repeat=False)
+    assert 1.5 <= loose <= 2.8
+    assert dominant_period(x, fs, 0.5, 8.0) != loose

@@ -99,7 +99,8 @@ def gaussian_with_gaps(values: np.ndarray, sigma_samples: float) -> np.ndarray:
 
 
 def dominant_period(
-    x: np.ndarray, rate_hz: float, min_period_s: float, max_period_s: float, near_best: float = 0.8
+    x: np.ndarray, rate_hz: float, min_period_s: float, max_period_s: float, near_best: float = 0.8,
+    require_repeat: bool = True,
 ) -> float | None:
     """The repetition period (s) of x from its autocorrelation, or None if it has no peak in range.
 
@@ -107,7 +108,8 @@ def dominant_period(
     autocorrelation peak within 10 % of 2P, unless 2P lies beyond the signal) and repeats no better there
     than at P (else P is half a period: a movement whose two halves look alike). The period is the first
     candidate nearly as high (`near_best`) as the highest candidate; with no candidate, the same rule on
-    all peaks.
+    all peaks. require_repeat=False drops the first condition (a missing peak near 2P no longer rejects P,
+    a higher one still does): for people whose tempo drifts over a long set, which smears the peak at 2P.
     """
     x = np.asarray(x, dtype=float) - np.mean(x)
     n = len(x)
@@ -129,7 +131,9 @@ def dominant_period(
         if 2 * p + tol >= n:
             return True
         near = all_peaks[np.abs(all_peaks - 2 * p) <= tol]
-        return bool(near.size) and ac[near].max() <= ac[p]
+        if not near.size:
+            return not require_repeat
+        return bool(ac[near].max() <= ac[p])
 
     candidates = np.array([p for p in peaks if repeats(p)], dtype=int)
     if candidates.size == 0:
@@ -140,20 +144,25 @@ def dominant_period(
     return first / rate_hz
 
 
-def periodicity(x: np.ndarray, rate_hz: float, min_period_s: float, max_period_s: float) -> tuple[float | None, float]:
+def periodicity(x: np.ndarray, rate_hz: float, min_period_s: float, max_period_s: float,
+                require_repeat: bool = True) -> tuple[float | None, float]:
     """(period_s, strength): the `dominant_period` of x and its normalised autocorrelation at that lag
     (1 = every cycle alike, 0 = no repetition); (None, 0.0) when x has no period in range."""
-    period = dominant_period(x, rate_hz, min_period_s, max_period_s)
+    period = dominant_period(x, rate_hz, min_period_s, max_period_s, require_repeat=require_repeat)
     if period is None:
         return None, 0.0
+    return period, lag_strength(x, int(round(period * rate_hz)))
+
+
+def lag_strength(x: np.ndarray, lag: int) -> float:
+    """Normalised autocorrelation of x at one lag (samples), clipped to [0, 1]; unbiased at the lag (divided by
+    the overlap), so a short clip of two repetitions is not penalised. 0 when the lag is outside x."""
     x = np.asarray(x, dtype=float) - np.mean(x)
-    lag = int(round(period * rate_hz))
     energy = float(np.dot(x, x))
-    if energy <= 0 or lag >= len(x):
-        return period, 0.0
-    # unbiased at the lag (divided by the overlap), so a short clip of two repetitions is not penalised
+    if energy <= 0 or not 0 < lag < len(x):
+        return 0.0
     strength = float(np.dot(x[:-lag], x[lag:]) / (len(x) - lag)) / (energy / len(x))
-    return period, max(0.0, min(1.0, strength))
+    return max(0.0, min(1.0, strength))
 
 
 def repetition_peaks(

@@ -113,3 +113,38 @@ def test_pose_signals_give_angles_bilateral_means_and_heights_in_torso_lengths()
     assert by_name["shoulder_height"].unit == "torso"
     np.testing.assert_allclose(by_name["shoulder_height"].values, -1.0)  # y 100 px / torso 100 px, up positive
     np.testing.assert_allclose(by_name["hip_height"].values, -2.0)
+
+
+def cycles(levels: list[tuple[float, float, float]], noise_deg: float = 1.0, seed: int = 7) -> np.ndarray:
+    """Raised-cosine excursions from `rest` to `turn` and back, one per (rest, turn, seconds), concatenated."""
+    parts = []
+    for rest, turn, seconds in levels:
+        t = np.arange(int(round(seconds * FPS))) / FPS
+        parts.append(rest + (turn - rest) * (1 - np.cos(2 * np.pi * t / seconds)) / 2)
+    x = np.concatenate(parts)
+    return x + np.random.default_rng(seed).normal(0, noise_deg, x.size)
+
+
+def test_two_reps_after_getting_into_position_are_both_counted():
+    """Cause (a) of the first benchmark run: a 5 s clip, the elbow straightens from 85 deg into the plank, rests
+    1.6 s, then two 2 s push-ups. The setup stretches the autocorrelation period; the spacing of the turning
+    points must bring it back, else the 0.6-period spacing drops a repetition."""
+    setup = np.linspace(85, 8, int(0.6 * FPS))
+    x = np.concatenate([setup, np.full(int(1.6 * FPS), 8.0), cycles([(8, 115, 2.0), (8, 115, 2.0)]),
+                        np.full(int(0.3 * FPS), 8.0)])
+    assert count_repetitions([PoseSignal("left_elbow", "deg", x)], FPS).count == 2
+    # the same after a longer plank: the period itself must come out right
+    x = np.concatenate([setup, np.full(int(3.0 * FPS), 8.0), cycles([(8, 115, 2.0)] * 3), np.full(int(0.3 * FPS), 8.0)])
+    result = count_repetitions([PoseSignal("left_elbow", "deg", x)], FPS)
+    assert result.count == 3
+    assert result.period_s == pytest.approx(2.0, rel=0.15)
+
+
+def test_long_set_whose_tempo_slows_is_read_at_the_repetition_period():
+    """Cause (b): 18 pull-ups slowing from 1.5 s to 2.8 s each (fatigue). The autocorrelation has no clear peak at
+    twice the period, which the IMU's strict half-period rule takes as a reason to read two repetitions as one."""
+    durations = np.linspace(1.5, 2.8, 18)
+    x = np.concatenate([np.full(30, 10.0), cycles([(10, 130, d) for d in durations]), np.full(30, 10.0)])
+    result = count_repetitions([PoseSignal("elbows", "deg", x)], FPS)
+    assert result.count == 18
+

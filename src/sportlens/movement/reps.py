@@ -12,7 +12,14 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.signal import peak_widths
 
-from sportlens.signals import finite_runs, interpolate_gaps, periodicity, repetition_peaks, zero_lag_filter
+from sportlens.signals import (
+    finite_runs,
+    interpolate_gaps,
+    lag_strength,
+    periodicity,
+    repetition_peaks,
+    zero_lag_filter,
+)
 
 # Candidate driving signals per exercise, as data: angle names of pose's ANGLES, the bilateral means below,
 # or keypoint heights (HEIGHTS). "auto" tries every one.
@@ -39,6 +46,7 @@ RETURN_FRACTION = 0.6  # a repetition comes back: its smaller fall from the turn
 EDGE_FRACTION = 0.05  # a repetition starts/ends where the signal is this close (x its fall) to its low
 MIN_REP_AMPLITUDE = 0.5  # a repetition moves at least this x the median repetition (smaller: a wobble)
 MIN_RANGE = {"deg": None, "torso": 0.15}  # deg: options.min_range_deg; heights in torso lengths
+SPACING_CHECK = 0.75  # turning points closer than this x the period (median gap) call for a shorter period
 
 
 @dataclass(frozen=True)
@@ -165,7 +173,9 @@ def count_repetitions(signals: list[PoseSignal], rate_hz: float, min_period_s: f
             x = _active(x, rate_hz)
             if len(x) < min_len:
                 continue
-            period, strength = periodicity(x, rate_hz, min_period_s, max_period_s)
+            # video: a long set drifts in tempo, so a missing autocorrelation peak at twice the period does not
+            # reject it (the IMU counter keeps the stricter default)
+            period, strength = periodicity(x, rate_hz, min_period_s, max_period_s, require_repeat=False)
             if period is not None:
                 found.append((period, strength, len(x)))
         if not found:
@@ -179,10 +189,41 @@ def count_repetitions(signals: list[PoseSignal], rate_hz: float, min_period_s: f
     scored.sort(key=lambda s: (-s[0], s[2].unit != "deg"))
     if scored and scored[0][0] >= MIN_STRENGTH:
         strength, period, sig = scored[0]
+        period = _checked_period(sig, rate_hz, period, min_period_s, min_prominence, min_len)
         reps, sign = _best_reps(sig, rate_hz, period, min_prominence, min_len, min_range[sig.unit])
         if reps:
             return RepCount(tuple(reps), sig.name, sig.unit, period, sign, "periodic", strengths)
     return _single_excursions(signals, rate_hz, min_period_s, max_period_s, min_prominence, min_range, strengths)
+
+
+def _checked_period(sig: PoseSignal, rate_hz: float, period_s: float, min_period_s: float, min_prominence: float,
+                    min_len: int) -> float:
+    """The period checked against the spacing of the turning points. On a short clip the autocorrelation also
+    sees the athlete getting into position and can come out too long; then the prominent turning points (found
+    at half the spacing rule) lie closer together. Their median gap replaces the period unless the signal repeats
+    better at twice that gap (then the gap is half a repetition: the half-period trap)."""
+    pieces = _pieces(sig.values, rate_hz, min_len)
+    if not pieces:
+        return period_s
+    active = [_active(x, rate_hz) for _, x, _ in pieces]
+    best = period_s
+    for sign in (1.0, -1.0):
+        peaks, _ = repetition_peaks([(t, x) for t, x, _ in pieces], rate_hz, period_s, min_prominence, (sign,),
+                                    spacing=0.3, smooth_cycles=5.0)
+        gaps = [np.diff(p) for p in peaks if len(p) >= 2]
+        if not gaps:
+            continue
+        spacing = float(np.median(np.concatenate(gaps))) / rate_hz
+        if not min_period_s <= spacing < SPACING_CHECK * period_s:
+            continue
+        lag = int(round(spacing * rate_hz))
+        weights = [len(a) for a in active]
+        at_lag = float(np.average([lag_strength(a, lag) for a in active], weights=weights))
+        twice = [lag_strength(a, 2 * lag) for a in active if 3 * lag <= len(a)]
+        # no absolute threshold: a set whose tempo drifts (fatigue) correlates weakly at any single lag
+        if at_lag > 0 and not (twice and max(twice) > at_lag):
+            best = min(best, spacing)
+    return best
 
 
 def _best_reps(sig: PoseSignal, rate_hz: float, period_s: float, min_prominence: float, min_len: int,
