@@ -136,6 +136,7 @@ CALLS: dict[str, Call] = {
     "imu reps": Call(lambda i, o: [i.imu, "-o", o]),
     "imu jumps": Call(lambda i, o: [i.imu, "-o", o]),
     "imu strokes": Call(lambda i, o: [i.imu, "-o", o]),
+    "compare": Call(lambda i, o: [i.clip, i.clip, "-o", o, "--no-video"]),
     "imu steps": Call(lambda i, o: [i.imu, "-o", o]),
     "imu orient": Call(lambda i, o: [i.imu, "-o", o]),
     "imu train": Call(lambda i, o: [i.imu_labelled, "--group-col", "person", "--recipe", "logistic", "-o", o]),

@@ -81,6 +81,7 @@ def main_options(
 TASKS = [
     ("sportlens.pose.cli", "pose", "command"),
     ("sportlens.movement.cli", "reps", "command"),
+    ("sportlens.movement.compare_cli", "compare", "command"),
     ("sportlens.classify.cli", "classify", "group"),
     ("sportlens.imu.cli", "imu", "group"),
     ("sportlens.ball.cli", "ball", "group"),

@@ -43,3 +43,37 @@ class RepsOptions:
         check_range("end_s", self.end_s, 0.0, low_open=True)
         if self.start_s is not None and self.end_s is not None and self.end_s <= self.start_s:
             raise OptionError(f"--end ({self.end_s:g} s) must be after --start ({self.start_s:g} s)")
+
+
+# the joint angles compared by default: the limbs and the trunk (tilts of the shoulder/hip line mostly say how
+# the camera looks at the athlete)
+COMPARE_ANGLES = ("left_knee", "right_knee", "left_hip", "right_hip", "left_elbow", "right_elbow", "left_shoulder",
+                  "right_shoulder", "trunk_lean")
+
+
+@dataclass(frozen=True)
+class CompareOptions:
+    """Settings of one `compare` run (all recorded in summary.json)."""
+
+    angles: tuple[str, ...] = COMPARE_ANGLES  # angle names (pose's ANGLES) to align; those missing in A or B skipped
+    top_k: int = 5  # moments of largest deviation reported
+    min_gap_s: float = 0.5  # ... at least this far apart in A
+    pose_max_side: int | None = 640  # videos: frames are shrunk to this for BlazePose
+    workers: int = 2  # videos: pose segments tracked in parallel threads
+    video: bool = True  # compare.mp4: both clips side by side along the alignment
+    video_height: int = 360  # height of each clip in compare.mp4 (px)
+    plot: bool = True  # compare.png: the aligned angle curves
+
+    def __post_init__(self) -> None:
+        from sportlens.pose.angles import ANGLE_NAMES
+
+        if not self.angles:
+            raise OptionError("--angles: give at least one angle name")
+        bad = [a for a in self.angles if a not in ANGLE_NAMES]
+        if bad:
+            raise OptionError(f"--angles: unknown {', '.join(bad)}; choose from {', '.join(ANGLE_NAMES)}")
+        check_range("top_k", self.top_k, 1, 100)
+        check_range("min_gap_s", self.min_gap_s, 0.0, 60.0)
+        check_range("pose_max_side", self.pose_max_side, MIN_POSE_SIDE)
+        check_range("workers", self.workers, 1, 16)
+        check_range("video_height", self.video_height, 64, 2160)

@@ -78,3 +78,99 @@ def render_reps_video(info, keypoints_csv: Path, frames: np.ndarray, fps: float,
             writer.write(image)
             step.advance()
     return target
+
+
+def plot_comparison(alignment, perf_a, perf_b, moments: list[dict], target: Path) -> Path:
+    """compare.png: per angle, A over its own time and B warped onto A's time along the DTW path, the moments of
+    largest deviation marked."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    names = alignment.names
+    i, j = alignment.path[:, 0], alignment.path[:, 1]
+    t = perf_a.time_s[i]
+    fig, axes = plt.subplots(len(names), 1, figsize=(10, 1.7 * len(names) + 0.6), sharex=True, squeeze=False)
+    for ax, name in zip(axes[:, 0], names, strict=True):
+        ax.plot(t, perf_a.angles[name][i], color="tab:blue", lw=1.2, label="A")
+        ax.plot(t, perf_b.angles[name][j], color="tab:orange", lw=1.2, label="B (aligned)")
+        distance, rms = alignment.per_angle[name]
+        ax.set_ylabel(f"{name.replace('_', ' ')}\n(deg)", fontsize=8)
+        ax.set_title(f"DTW {distance:.0f}, {rms:.1f} deg per step", fontsize=8, loc="right")
+        for m in moments:
+            ax.axvline(perf_a.time_s[m["i"]], color="tab:red", lw=0.8, alpha=0.6)
+        ax.grid(alpha=0.3)
+    axes[0, 0].legend(loc="upper left", fontsize=8)
+    axes[0, 0].set_title(f"A vs B aligned by DTW: {alignment.rms_deg:.1f} deg per step over {len(names)} angles "
+                         "(red: largest deviations)", fontsize=10, loc="left")
+    axes[-1, 0].set_xlabel("time in A (s)")
+    fig.tight_layout()
+    return save_figure(fig, target, dpi=80)
+
+
+def _frames_along(perf, indices: np.ndarray):
+    """The decoded frame (skeleton drawn) for each row index in `indices` (non-decreasing), decoding the video
+    once from the first to the last frame needed."""
+    import pandas as pd
+
+    from sportlens.pose.keypoints import SKELETON_EDGES
+    from sportlens.video.decode import decode_frames, probe_video
+    from sportlens.video.draw import draw_skeleton
+
+    table = pd.read_csv(perf.pose_dir / "keypoints.csv", usecols=["keypoint", "x_px", "y_px"])
+    names = list(dict.fromkeys(table["keypoint"]))
+    xy = table[["x_px", "y_px"]].to_numpy(float).reshape(len(perf.frames), len(names), 2)
+    info = probe_video(perf.video)
+    frames = decode_frames(perf.video, info=info, start=int(perf.frames[indices[0]]),
+                           stop=int(perf.frames[indices[-1]]) + 1)
+    current = next(frames)
+    last_row = None
+    image = None
+    for row in indices:
+        wanted = int(perf.frames[row])
+        while current.index < wanted:
+            current = next(frames)
+        if row != last_row:
+            image = current.image.copy()
+            if not np.all(np.isnan(xy[row])):
+                draw_skeleton(image, {n: xy[row, k] for k, n in enumerate(names)}, SKELETON_EDGES)
+            last_row = row
+        yield image
+
+
+def render_side_by_side(alignment, perf_a, perf_b, target: Path, height: int, progress: Progress | None = None
+                        ) -> Path:
+    """compare.mp4: A and B next to each other (each scaled to `height`, skeleton drawn), one output frame per
+    step of the alignment path, at A's frame rate; the step's deviation in a panel."""
+    import cv2
+
+    from sportlens.video.draw import draw_value_panel
+    from sportlens.video.encode import VideoWriter
+
+    progress = ensure_progress(progress, "compare")
+    path = alignment.path
+
+    def scaled(image: np.ndarray) -> np.ndarray:
+        h, w = image.shape[:2]
+        return cv2.resize(image, (max(2, int(round(w * height / h))), height), interpolation=cv2.INTER_AREA)
+
+    def panels():
+        pairs = zip(_frames_along(perf_a, path[:, 0]), _frames_along(perf_b, path[:, 1]), strict=True)
+        for k, (img_a, img_b) in enumerate(pairs):
+            panel = np.concatenate([scaled(img_a), scaled(img_b)], axis=1)
+            i, j = path[k]
+            draw_value_panel(panel, [("A frame", str(int(perf_a.frames[i]))), ("B frame", str(int(perf_b.frames[j]))),
+                                     ("deviation", f"{alignment.deviation_deg[k]:.0f} deg")])
+            yield panel
+
+    frames = panels()
+    first = next(frames)
+    with VideoWriter(target, perf_a.fps, first.shape[1], first.shape[0]) as writer, \
+            progress.step("video", total=len(path), unit="frames") as step:
+        writer.write(first)
+        step.advance()
+        for panel in frames:
+            writer.write(panel)
+            step.advance()
+    return target
