@@ -1,9 +1,12 @@
 """Ball tracking benchmark on the shared badminton rallies (../shared/data/ball/badminton).
 
     .venv/bin/python benchmarks/ball.py [--model classic] [--limit N] [--record]
+    .venv/bin/python benchmarks/ball.py --held-out [--model NAME|RUN] [--record]
 
 The classic baseline has no training, so every rally is test data; results are reported per match (the match
-grouping of the data's README) and pooled. Speed: end to end (decode + tracking + post-processing of one
+grouping of the data's README) and pooled. --held-out evaluates each shipped network (or the one --model names)
+on the matches of its card's test split (never trained on, not used to pick the epoch or threshold), next to the
+classic baseline on exactly those rallies. Speed: end to end (decode + tracking + post-processing of one
 1280x720 rally) next to decode-only frames/s of the same video in the same run. With --record, dated rows go
 to the `## Ball tracking (issue 15)` section of BENCHMARKS.md.
 """
@@ -11,7 +14,6 @@ to the `## Ball tracking (issue 15)` section of BENCHMARKS.md.
 from __future__ import annotations
 
 import argparse
-import re
 import sys
 import time
 from collections import defaultdict
@@ -19,6 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_record import append_row, machine, shared_path, today  # noqa: E402
+from sportlens.ball.dataset import read_group_table  # noqa: E402
 from sportlens.ball.formats import find_labelled_clips  # noqa: E402
 from sportlens.ball.metrics import evaluate  # noqa: E402
 from sportlens.ball.options import EvalOptions  # noqa: E402
@@ -31,12 +34,7 @@ SECTION = "Ball tracking (issue 15)"
 
 def matches(readme: Path) -> dict[str, str]:
     """rally -> match letter, from the per-rally table of the data's README."""
-    out = {}
-    for line in readme.read_text(encoding="utf-8").splitlines():
-        m = re.match(r"\|\s*(\d{5})\s*\|\s*\d+\s*\|\s*\d+\s*\|\s*([A-Z])\s*\|", line)
-        if m:
-            out[m.group(1)] = m.group(2)
-    return out
+    return read_group_table(readme)
 
 
 def speed(video: Path, model: str, repeats: int = 3) -> tuple[float, float]:
@@ -54,14 +52,63 @@ def speed(video: Path, model: str, repeats: int = 3) -> tuple[float, float]:
     return decode, e2e
 
 
+HELD_OUT_HEADER = ("| date | model | held-out matches (rallies) | frames | SiBaTrAcc | F1 | precision | recall | "
+                   "accuracy | RMSE px | decode-only fps | end-to-end fps | machine |")
+
+
+def _line(name: str, m: dict) -> str:
+    return (f"{name:>14} {m['clips']:>3} {m['frames']:>6} {m['sibatracc']:9.3f} {m['f1']:5.3f} {m['precision']:5.3f}"
+            f" {m['recall']:6.3f} {m['accuracy']:5.3f} {m['rmse_px']:8.1f}")
+
+
+def held_out(models: list[str], root: Path, record: bool) -> None:
+    """Each network on its card's test matches, the classic baseline on the same rallies, and both speeds."""
+    from sportlens.ball.models import load_heatmap_model
+
+    match_of = matches(root.parent / "README.md")
+    clips = find_labelled_clips(root)
+    video = root / "00004.mp4"  # the longest rally (668 frames), 1280x720
+    for model in models:
+        card = load_heatmap_model(model).card
+        groups = card["split"]["test"]["groups"]
+        chosen = [c for c in clips if match_of.get(c.name) in groups]
+        print(f"{model}: test matches {', '.join(groups)} ({len(chosen)} rallies); trained on "
+              f"{', '.join(card['split']['train']['groups'])}, epoch and threshold picked on "
+              f"{', '.join(card['split']['val']['groups'])}")
+        print("         model rallies frames sibatracc    f1  prec recall   acc  rmse_px")
+        for name in (model, "classic"):
+            metrics, _, _ = evaluate_clips(chosen, EvalOptions(model=name))
+            print(_line(name, metrics))
+            decode_fps, e2e_fps = speed(video, name)
+            print(f"{'':>14} speed on {video.name}: decode only {decode_fps:.0f} frames/s, end to end {e2e_fps:.0f}")
+            if record:
+                label = name if name == "classic" else Path(model).name
+                row = (f"| {today()} | {label} | {', '.join(groups)} ({len(chosen)}) | {metrics['frames']} | "
+                       f"{metrics['sibatracc']:.3f} | {metrics['f1']:.3f} | {metrics['precision']:.3f} | "
+                       f"{metrics['recall']:.3f} | {metrics['accuracy']:.3f} | {metrics['rmse_px']:.1f} | "
+                       f"{decode_fps:.0f} | {e2e_fps:.0f} | {machine()} |")
+                append_row(SECTION, HELD_OUT_HEADER, row)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--model", default="classic")
+    parser.add_argument("--model", default=None, help="classic (default), a network name or a run folder")
     parser.add_argument("--limit", type=int, default=None, help="only the first N rallies (a quick look)")
+    parser.add_argument("--held-out", action="store_true",
+                        help="networks on the test matches of their card, next to the classic baseline")
     parser.add_argument("--record", action="store_true")
     args = parser.parse_args()
-
     root = shared_path("ball/badminton")
+    if args.held_out:
+        from sportlens.ball.models import NET_SPECS, shipped_weights
+
+        models = [args.model] if args.model else [n for n in NET_SPECS if shipped_weights(n).is_file()]
+        if not models:
+            sys.exit("no network weights are shipped: give --model RUN")
+        held_out(models, root, args.record)
+        return
+    args.model = args.model or "classic"
+
     match_of = matches(root.parent / "README.md")
     clips = find_labelled_clips(root)[: args.limit]
     options = EvalOptions(model=args.model)

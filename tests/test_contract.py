@@ -88,6 +88,7 @@ class Inputs:
     images: Path
     classify_run: Path | None = None
     ball: Path | None = None  # a labelled generated rally: 00001.mp4 + 00001.csv (the rally layout)
+    ball_train: Path | None = None  # two short generated rallies (two groups: one trains, one validates)
     imu_model: Path | None = None
     penn: Path | None = None  # generated skeleton clips in Penn Action's layout
     action_run: Path | None = None
@@ -105,6 +106,8 @@ def inputs(tmp_path_factory, one_torch_thread, labelled_imu_csv) -> Inputs:
     from sportlens.ball.synthetic import ClipSpec, write_rally_clip
 
     made.ball = write_rally_clip(root / "ball", "00001", ClipSpec(seconds=1.0)).parent
+    for k in (1, 2):
+        made.ball_train = write_rally_clip(root / "ball-train", f"0000{k}", ClipSpec(seconds=0.4, seed=k)).parent
     made.classify_run = root / "classify-run"
     assert main(["classify", "train", str(made.images), "-o", str(made.classify_run), "--model", "notebook-cnn",
                  "--epochs", "1", "--amp", "off"]) == 0
@@ -133,10 +136,10 @@ class Call:
 CALLS: dict[str, Call] = {
     "pose": Call(lambda i, o: [i.clip, "-o", o, "--no-video"]),
     "reps": Call(lambda i, o: [i.clip, "-o", o, "--no-video"]),
+    "compare": Call(lambda i, o: [i.clip, i.clip, "-o", o, "--no-video"]),
     "imu reps": Call(lambda i, o: [i.imu, "-o", o]),
     "imu jumps": Call(lambda i, o: [i.imu, "-o", o]),
     "imu strokes": Call(lambda i, o: [i.imu, "-o", o]),
-    "compare": Call(lambda i, o: [i.clip, i.clip, "-o", o, "--no-video"]),
     "imu steps": Call(lambda i, o: [i.imu, "-o", o]),
     "imu orient": Call(lambda i, o: [i.imu, "-o", o]),
     "imu train": Call(lambda i, o: [i.imu_labelled, "--group-col", "person", "--recipe", "logistic", "-o", o]),
@@ -148,6 +151,8 @@ CALLS: dict[str, Call] = {
     "action predict": Call(lambda i, o: [i.action_run, i.penn / "labels" / "0001.mat", "-o", o], input_index=1),
     "ball track": Call(lambda i, o: [i.ball / "00001.mp4", "-o", o, "--no-video"]),
     "ball eval": Call(lambda i, o: [i.ball, "-o", o]),
+    "ball train": Call(lambda i, o: [i.ball_train, "-o", o, "--epochs", "1", "--steps-per-epoch", "1",
+                                     "--batch-size", "2"]),
     "classify models": Call(lambda i, o: [], writes=False, input_index=None),
     "classify train": Call(lambda i, o: [i.images, "-o", o, "--model", "notebook-cnn", "--epochs", "1",
                                          "--amp", "off"]),

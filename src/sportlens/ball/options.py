@@ -3,18 +3,29 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from pathlib import Path
 
-from sportlens.options import check_literals, check_range
+from sportlens.options import OptionError, check_choice, check_literals, check_range
 
-BallModel = Literal["classic"]  # the neural models join this list when they ship
+# the registry names of sportlens.ball.models (tested to agree); kept here so the CLI stays light
+MODEL_NAMES = ("classic", "tracknet-small", "tracknet")
+NETWORK_NAMES = MODEL_NAMES[1:]
+DEFAULT_MODEL = "classic"
+
+
+def check_model(model: str) -> None:
+    """A registry name, or an existing run folder / checkpoint file (its card is checked when it is loaded)."""
+    if model in MODEL_NAMES or Path(model).exists():
+        return
+    raise OptionError(f"--model: unknown ball model {model!r} (not a model name, no such file or folder); choose "
+                      f"one of {', '.join(MODEL_NAMES)}, or give a run folder or best.pt of `sportlens ball train`")
 
 
 @dataclass(frozen=True)
 class TrackOptions:
     """Settings of one `ball track` run (recorded in summary.json)."""
 
-    model: BallModel = "classic"
+    model: str = DEFAULT_MODEL  # a registry name or a run folder / best.pt
     max_gap_frames: int = 5  # gaps up to this many frames are filled along the fitted trajectory
     max_jump: float = 0.08  # a point this far (/ frame width per frame) from both neighbours is dropped
     trail_frames: int = 12  # length of the fading trail in annotated.mp4
@@ -23,6 +34,7 @@ class TrackOptions:
 
     def __post_init__(self) -> None:
         check_literals(self)
+        check_model(self.model)
         check_range("max_gap_frames", self.max_gap_frames, 0, 60)
         check_range("max_jump", self.max_jump, 0.0, 1.0, low_open=True)
         check_range("trail_frames", self.trail_frames, 0, 120)
@@ -32,7 +44,7 @@ class TrackOptions:
 class EvalOptions:
     """Settings of one `ball eval` run."""
 
-    model: BallModel = "classic"
+    model: str = DEFAULT_MODEL
     tolerance_px: float = 4.0  # TP radius in a 512x288 frame (TrackNetV3's convention)
     max_gap_frames: int = 5
     max_jump: float = 0.08
@@ -40,7 +52,38 @@ class EvalOptions:
 
     def __post_init__(self) -> None:
         check_literals(self)
+        check_model(self.model)
         check_range("tolerance_px", self.tolerance_px, 0.0, 288.0, low_open=True)
         check_range("max_gap_frames", self.max_gap_frames, 0, 60)
         check_range("max_jump", self.max_jump, 0.0, 1.0, low_open=True)
         check_range("fps", self.fps, 0.0, 1000.0, low_open=True)
+
+
+@dataclass(frozen=True)
+class TrainOptions:
+    """Settings of one `ball train` run (recorded in summary.json and the model card)."""
+
+    model: str = "tracknet-small"
+    epochs: int = 30
+    time_budget_min: float | None = None  # stop after this many minutes, keeping the best model
+    steps_per_epoch: int = 100
+    batch_size: int = 16
+    lr: float = 3e-3
+    seed: int = 0
+    tolerance_px: float = 4.0  # of the validation F1 that picks the best epoch (512x288 frame)
+    cache_mb: float = 4096  # decoded frames kept in memory (at the network's input size)
+    threads: int | None = None  # torch threads while training (None: torch's default)
+    resume: bool = False
+
+    def __post_init__(self) -> None:
+        check_choice("model", self.model, NETWORK_NAMES)
+        check_range("epochs", self.epochs, 1)
+        if self.time_budget_min is not None and not self.time_budget_min > 0:
+            raise OptionError(f"--time-budget must be above 0 minutes, got {self.time_budget_min:g}")
+        check_range("steps_per_epoch", self.steps_per_epoch, 1)
+        check_range("batch_size", self.batch_size, 2)
+        check_range("lr", self.lr, 0.0, 1.0, low_open=True)
+        check_range("seed", self.seed, 0)
+        check_range("tolerance_px", self.tolerance_px, 0.0, 288.0, low_open=True)
+        check_range("cache_mb", self.cache_mb, 16)
+        check_range("threads", self.threads, 1, 256)

@@ -10,7 +10,7 @@ import numpy as np
 
 from sportlens.ball.formats import LabelledClip, find_labelled_clips, track_table
 from sportlens.ball.metrics import evaluate, point_counts, sibatracc_clip
-from sportlens.ball.models import BALL_MODELS
+from sportlens.ball.models import check_model, model_label, tracker_for
 from sportlens.ball.options import EvalOptions, TrackOptions
 from sportlens.ball.postprocess import PostSettings, postprocess
 from sportlens.ball.track import BallTrack
@@ -41,7 +41,7 @@ def track_source(info: VideoInfo, model: str, post: PostSettings, progress: Prog
 
     Returns (post-processed track, raw track, skipped frames, seconds for decode + tracking + post-processing).
     n_frames: cut or pad the result to this many frames (the label count in eval)."""
-    tracker = BALL_MODELS.build(model, info=info)
+    tracker = tracker_for(model, info)
     skipped: list = []
     t0 = time.perf_counter()
     frames = decode_frames(info.path, info=info, on_skip=lambda i, why: skipped.append({"frame": i, "reason": why}))
@@ -67,6 +67,7 @@ def run_track(source: str | Path, out_dir: str | Path, options: TrackOptions | N
     progress = ensure_progress(progress, "ball")
     source = Path(source)
     info = probe_video(source)
+    check_model(options.model)
     summary = Summary("ball track", inputs=[str(source)], options=plain(options))
     post = PostSettings(max_jump=options.max_jump, max_gap_frames=options.max_gap_frames)
     with output_run(out_dir, summary, source) as out:
@@ -91,7 +92,7 @@ def run_track(source: str | Path, out_dir: str | Path, options: TrackOptions | N
 
                 plot_track(track, out / "track.png", f"{source.name}: ball in {found}/{n} frames")
         summary.metrics.update({
-            "model": options.model, "frames": n, "frames_with_ball": found,
+            "model": model_label(options.model), "frames": n, "frames_with_ball": found,
             "frames_detected": int(raw.visible.sum()), "frames_filled": int((track.visible & ~raw.visible).sum()),
             "fps": round(n / seconds, 1) if seconds > 0 else None, "video_fps": info.fps,
             "width": info.width, "height": info.height,
@@ -140,13 +141,14 @@ def run_eval(data: str | Path, out_dir: str | Path | None = None, options: EvalO
     progress = ensure_progress(progress, "ball")
     data = Path(data)
     clips = find_labelled_clips(data, options.fps)  # every label file is read and checked before any output
+    check_model(options.model)
     summary = Summary("ball eval", inputs=[str(data)], options=plain(options))
 
     def run(out: Path | None) -> None:
         metrics, rows, warnings = evaluate_clips(clips, options, progress)
         for w in warnings:
             summary.warn(w)
-        summary.metrics.update({"model": options.model, **metrics, "per_clip": rows})
+        summary.metrics.update({"model": model_label(options.model), **metrics, "per_clip": rows})
         summary.timings["track_s"] = round(metrics["frames"] / metrics["fps"], 3) if metrics["fps"] else 0.0
         if out is not None:
             write_csv(out / "per_clip.csv", pd.DataFrame(rows))
