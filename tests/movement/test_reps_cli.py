@@ -75,3 +75,22 @@ def test_reps_error_paths_are_one_line(run_cli, tmp_path, sway):
     Image.fromarray(np.zeros((64, 64, 3), np.uint8)).save(photo)
     run_cli("reps", photo, "-o", tmp_path / "d").assert_user_error("needs a video", "photo.png")
     assert not (tmp_path / "d").exists()
+
+
+def test_reps_with_an_exercise_reports_its_form_rules_per_repetition(run_cli, sway, tmp_path):
+    from sportlens.movement.form import rules_for
+
+    out = tmp_path / "form"
+    result = run_cli("reps", sway.path, "-o", out, "--exercise", "push-up", "--no-video", "--json")
+    assert result.code == 0, result.stderr
+    m = result.json()["metrics"]
+    rules = rules_for("push-up")
+    assert set(m["form"]) == {r.name for r in rules}
+    for rule in rules:
+        assert m["form"][rule.name]["threshold"] == rule.threshold
+        assert m["form"][rule.name]["measured"] <= m["count"]
+    if m["count"]:
+        table = pd.read_csv(out / "reps.csv")
+        for rule in rules:
+            assert {rule.name, f"{rule.name}_ok"} <= set(table.columns)
+        assert {"elbow_depth", "elbow_depth_ok"} <= set(m["reps"][0])

@@ -13,6 +13,7 @@ from sportlens.errors import UserError
 from sportlens.events import Progress, ensure_progress
 from sportlens.io.atomic import write_csv
 from sportlens.io.output_dir import output_run
+from sportlens.movement.form import evaluate_form, form_summary, measure_curves, rules_for
 from sportlens.movement.options import RepsOptions
 from sportlens.movement.reps import RepCount, candidates, count_repetitions, pose_signals
 from sportlens.summary import Summary, plain
@@ -25,7 +26,8 @@ def run_reps(inputs: str | Path | list[str | Path], out_dir: str | Path, options
              progress: Progress | None = None) -> Summary:
     """Count the repetitions in one video. out_dir gets pose/ (the pose task's files), reps.csv, reps.png,
     reps.mp4 and summary.json, whose metrics hold count, reps (start_frame, end_frame, duration_s, range_deg
-    ...), exercise, driving signal and period_s. No person or no repetition: count 0 and a warning."""
+    ... and, for an exercise with form rules, each rule's value and <rule>_ok), exercise, driving signal, period_s
+    and form (per rule: threshold and repetitions passed). No person or no repetition: count 0 and a warning."""
     from sportlens.pose.options import PoseOptions
     from sportlens.pose.pipeline import run_pose
 
@@ -66,6 +68,15 @@ def run_reps(inputs: str | Path | list[str | Path], out_dir: str | Path, options
         driving = next((s for s in signals if s.name == result.driving), None)
         range_angle = _range_angle(result, signals)
         table = rep_table(result, frames, fps, range_angle)
+        rules = rules_for(options.exercise)
+        if rules:
+            angle_values = {c: angles[c].to_numpy(float) for c in angles.columns
+                            if c not in ("frame", "time_s", "person_id")}
+            form = evaluate_form(rules, measure_curves(rules, angle_values, points),
+                                 [(rep.start, rep.end) for rep in result.reps])
+            if form:
+                table = pd.concat([table, pd.DataFrame(form, index=table.index)], axis=1)
+            summary.metrics["form"] = form_summary(rules, form)
         summary.metrics.update({
             "count": result.count,
             "reps": table.drop(columns=["rep"]).to_dict("records"),
