@@ -233,3 +233,9 @@ def test_warnings_of_many_labelled_recordings_are_counted_not_repeated():
     (line,) = many.warnings
     assert line.startswith("5 of 6 recordings have timing or clipping warnings (first: g0: 1 gap(s)")
     assert sorted(many.metrics["recording_warnings"]) == ["g0", "g1", "g2", "g3", "g4"]
+
+
+def test_an_empty_file_says_so(tmp_path, run_cli):
+    empty = tmp_path / "empty.csv"
+    empty.write_bytes(b"")
+    run_cli("imu", "reps", empty, "-o", tmp_path / "o").assert_user_error("the file is empty", "empty.csv")

@@ -74,6 +74,8 @@ def _open_csv(path: Path):
         raise InputFileError("file not found", path, "check the path")
     if path.is_dir():
         raise InputFileError("expected a CSV file, got a folder", path)
+    if path.stat().st_size == 0:
+        raise InputFileError("the file is empty", path, "export the recording again")
     try:
         frame = pd.read_csv(path, **sniff_csv(path))
     except Exception as exc:  # pandas raises several types for unreadable files

@@ -123,7 +123,7 @@ def probe_video(path: str | Path, fps: float | None = None) -> VideoInfo:
         files = image_sequence_files(path)
         if not files:
             raise VideoError("folder has no images", path,
-                             f"put frames named 0000.jpg, 0001.jpg ... ({', '.join(sorted(IMAGE_SUFFIXES))})")
+                             f"give a folder of photos or numbered frames ({', '.join(sorted(IMAGE_SUFFIXES))})")
         first = _first_readable(files)
         rate = fps or DEFAULT_SEQUENCE_FPS
         numbers = frame_numbers(files)
