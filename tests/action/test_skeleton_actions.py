@@ -87,3 +87,10 @@ def test_bad_inputs_are_one_line_errors(penn, tmp_path, run_cli):
     model = tmp_path / "model.pt"
     model.write_bytes(b"not a checkpoint")
     run_cli("action", "predict", model, bad).assert_user_error("cannot read checkpoint", "model.pt")
+
+
+def test_a_clip_without_a_torso_still_normalises_to_finite_values():
+    xy = clip("wave", 20, np.random.default_rng(4))
+    xy[:, [JOINTS.index(n) for n in JOINTS if "hip" in n or "shoulder" in n]] = np.nan  # Penn Action's 1920
+    out = normalise(xy)
+    assert np.isfinite(out).all() and np.abs(out).max() < 10

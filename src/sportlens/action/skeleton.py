@@ -111,7 +111,14 @@ def fill_gaps(xy: np.ndarray) -> np.ndarray:
 def normalise(xy: np.ndarray) -> np.ndarray:
     """Centre on the median mid-hip and scale by the median torso length (see the module docstring);
     joints never seen become 0 (the centre)."""
-    xy = fill_gaps(xy)
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN joints (a clip without a torso) are handled below
+        return _normalise(fill_gaps(xy))
+
+
+def _normalise(xy: np.ndarray) -> np.ndarray:
     hips = (xy[:, JOINTS.index("left_hip")] + xy[:, JOINTS.index("right_hip")]) / 2
     shoulders = (xy[:, JOINTS.index("left_shoulder")] + xy[:, JOINTS.index("right_shoulder")]) / 2
     centre = np.nanmedian(hips, axis=0) if np.isfinite(hips).any() else np.nanmedian(xy.reshape(-1, 2), axis=0)
