@@ -31,9 +31,12 @@ def test_resample_and_feature_shapes():
     r = resample(xy, 64)
     assert r.shape == (64, 13, 2)
     np.testing.assert_allclose(r[0], xy[0]) and np.testing.assert_allclose(r[-1], xy[-1])
-    f = features(r)
-    assert f.shape == (52, 64) and f.dtype == np.float32
-    np.testing.assert_allclose(f[2::4, 1:], np.diff(r[..., 0], axis=0).T, atol=1e-6)  # velocities of x
+    f = features(r, duration_s=1.5)
+    assert f.shape == (105, 64) and f.dtype == np.float32
+    np.testing.assert_allclose(f[2:52:4, 1:], np.diff(r[..., 0], axis=0).T, atol=1e-6)  # velocities of joint x
+    shoulders = r[:, JOINTS.index("right_shoulder")] - r[:, JOINTS.index("left_shoulder")]
+    np.testing.assert_allclose(f[52], shoulders[:, 0], atol=1e-6)  # the first bone's x
+    np.testing.assert_allclose(f[-1], np.log(1.5))
 
 
 @pytest.fixture(scope="module")

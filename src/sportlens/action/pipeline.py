@@ -13,7 +13,16 @@ import numpy as np
 from sportlens.action.data import load_clips, read_clip
 from sportlens.action.models import MODELS
 from sportlens.action.options import EvalOptions, PredictOptions, TrainOptions
-from sportlens.action.skeleton import JOINTS, N_FEATURES, SkeletonClip, features, mirror, normalise, resample
+from sportlens.action.skeleton import (
+    FEATURE_VERSION,
+    JOINTS,
+    N_FEATURES,
+    SkeletonClip,
+    features,
+    mirror,
+    normalise,
+    resample,
+)
 from sportlens.errors import DataFormatError, ModelError
 from sportlens.events import Progress, ensure_progress
 from sportlens.io.atomic import write_csv
@@ -23,21 +32,36 @@ from sportlens.summary import Summary, plain
 TASK = "action"
 
 
-def _inputs(clips: list[SkeletonClip], frames: int) -> np.ndarray:
-    """(N, features, frames) model inputs of whole clips, no augmentation."""
-    return np.stack([features(resample(normalise(c.xy), frames)) for c in clips]) if clips else np.zeros(
-        (0, N_FEATURES, frames), np.float32)
+def duration(clip: SkeletonClip) -> float:
+    return len(clip.xy) / clip.fps if clip.fps > 0 else len(clip.xy) / 30.0
 
 
-def logits_with_mirror(module, x: np.ndarray, batch: int = 256) -> np.ndarray:
+@dataclass(frozen=True)
+class ClipBatch:
+    """Whole clips ready for a model: joints (N, frames, 13, 2) normalised and resampled, durations (N,)."""
+
+    joints: np.ndarray
+    duration_s: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.joints)
+
+
+def _inputs(clips: list[SkeletonClip], frames: int) -> ClipBatch:
+    """Whole clips, no augmentation."""
+    if not clips:
+        return ClipBatch(np.zeros((0, frames, len(JOINTS), 2)), np.zeros(0))
+    return ClipBatch(np.stack([resample(normalise(c.xy), frames) for c in clips]),
+                     np.array([duration(c) for c in clips]))
+
+
+def logits_with_mirror(module, clips: ClipBatch, batch: int = 256) -> np.ndarray:
     """Logits averaged over the clip and its left/right mirror image (test-time augmentation)."""
     import torch
 
     module.eval()
-    t = x.shape[-1]
-    joints = np.swapaxes(x, 1, 2).reshape(len(x), t, len(JOINTS), 4)
-    mirrored = np.concatenate([mirror(joints[..., :2]), mirror(joints[..., 2:])], axis=-1)
-    xm = np.swapaxes(mirrored.reshape(len(x), t, -1), 1, 2).astype(np.float32)
+    x = features(clips.joints, clips.duration_s)
+    xm = features(mirror(clips.joints), clips.duration_s)
     out = []
     with torch.no_grad():
         for s in range(0, len(x), batch):
@@ -62,10 +86,11 @@ def _split(clips: list[SkeletonClip], val_fraction: float, seed: int) -> tuple[l
     return sorted(train), sorted(val), sorted(test)
 
 
-def _augmented_batch(norm: list[np.ndarray], frames: int, rng: np.random.Generator) -> np.ndarray:
+def _augmented_batch(norm: list[np.ndarray], durations: list[float], frames: int,
+                     rng: np.random.Generator) -> np.ndarray:
     """Random temporal crop (80-100 % of the clip), mirror (half), scale (0.9-1.1), rotation (+-10 deg)."""
     out = []
-    for xy in norm:
+    for xy, dur in zip(norm, durations, strict=True):
         length = rng.uniform(0.8, 1.0)
         start = rng.uniform(0.0, 1.0 - length)
         seq = resample(xy, frames, start, start + length)
@@ -73,7 +98,7 @@ def _augmented_batch(norm: list[np.ndarray], frames: int, rng: np.random.Generat
             seq = mirror(seq)
         angle = np.radians(rng.uniform(-10, 10))
         rot = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
-        out.append(features(seq @ rot.T * rng.uniform(0.9, 1.1)))
+        out.append(features(seq @ rot.T * rng.uniform(0.9, 1.1), dur * length))
     return np.stack(out)
 
 
@@ -111,7 +136,7 @@ def fit_clips(clips: list[SkeletonClip], train_idx: list[int], val_idx: list[int
         order = np.asarray(train_idx)[rng.permutation(len(train_idx))]
         for s in range(steps):
             idx = order[s * batch:(s + 1) * batch]
-            x = _augmented_batch([norm[i] for i in idx], options.frames, rng)
+            x = _augmented_batch([norm[i] for i in idx], [duration(clips[i]) for i in idx], options.frames, rng)
             yield torch.from_numpy(x), torch.from_numpy(y[idx])
 
     def validate(model) -> dict[str, float]:
@@ -123,7 +148,8 @@ def fit_clips(clips: list[SkeletonClip], train_idx: list[int], val_idx: list[int
                 "accuracy": float(np.mean(logits.argmax(1) == y[val_idx]))}
 
     card_base = {"model": options.model, "classes": classes, "frames": options.frames, "joints": list(JOINTS),
-                 "features": "normalised x, y and per-step velocity of 13 joints (docs/action.md)",
+                 "feature_version": FEATURE_VERSION,
+                 "features": "joints, bones, their velocities and log duration (docs/action.md)",
                  **(card_extra or {})}
 
     def save_best(state, metrics, epoch) -> None:
@@ -205,6 +231,9 @@ def load_action_model(run: str | Path) -> LoadedActionModel:
     run = Path(run)
     path = run / "best.pt" if run.is_dir() else run
     state, card = load_checkpoint(path, TASK)
+    if card.get("feature_version", 1) != FEATURE_VERSION:
+        raise ModelError(f"model made for skeleton features v{card.get('feature_version', 1)}, this sportlens "
+                         f"computes v{FEATURE_VERSION}", path, "retrain the model")
     module = MODELS.build(card["model"], n_features=N_FEATURES, n_classes=len(card["classes"]))
     try:
         module.load_state_dict(state)

@@ -22,7 +22,15 @@ JOINTS = ("head", "left_shoulder", "right_shoulder", "left_elbow", "right_elbow"
 MIRROR = tuple(JOINTS.index(n.replace("left", "#").replace("right", "left").replace("#", "right")) for n in JOINTS)
 # BlazePose name for each joint (the pose pipeline's keypoints)
 FROM_BLAZEPOSE = {"head": "nose", **{n: n for n in JOINTS if n != "head"}}
-N_FEATURES = 4 * len(JOINTS)  # x, y, dx, dy per joint
+# bones (from, to): the limbs, the shoulder and hip lines, the trunk sides and the head on the shoulders
+BONES = (("left_shoulder", "right_shoulder"), ("left_hip", "right_hip"), ("left_shoulder", "left_hip"),
+         ("right_shoulder", "right_hip"), ("left_shoulder", "left_elbow"), ("left_elbow", "left_wrist"),
+         ("right_shoulder", "right_elbow"), ("right_elbow", "right_wrist"), ("left_hip", "left_knee"),
+         ("left_knee", "left_ankle"), ("right_hip", "right_knee"), ("right_knee", "right_ankle"),
+         ("left_shoulder", "head"))
+FEATURE_VERSION = 2
+# per step: joint x, y and their velocity (4 x 13), bone vectors and their velocity (4 x 13), log duration (1)
+N_FEATURES = 4 * len(JOINTS) + 4 * len(BONES) + 1
 
 
 @dataclass(frozen=True)
@@ -152,10 +160,20 @@ def mirror(xy: np.ndarray) -> np.ndarray:
     return out
 
 
-def features(xy: np.ndarray) -> np.ndarray:
-    """Model input (..., 4 * 13, T) from normalised, resampled joints (..., T, 13, 2): positions and their
-    frame-to-frame velocities (per resampled step)."""
-    velocity = np.diff(xy, axis=-3, prepend=xy[..., :1, :, :])
-    both = np.concatenate([xy, velocity], axis=-1)  # (..., T, 13, 4)
-    t, j = both.shape[-3], both.shape[-2]
-    return np.swapaxes(both.reshape(*both.shape[:-3], t, j * 4), -1, -2).astype(np.float32)
+def features(xy: np.ndarray, duration_s: float | np.ndarray = 2.0) -> np.ndarray:
+    """Model input (..., N_FEATURES, T) from normalised, resampled joints (..., T, 13, 2): joint positions,
+    bone vectors, the step-to-step velocity of both, and one constant channel log(duration in s) that keeps
+    the clip's speed, which resampling to a fixed number of steps removes. duration_s: scalar or (...,)."""
+    a = np.array([JOINTS.index(f) for f, _ in BONES])
+    b = np.array([JOINTS.index(t) for _, t in BONES])
+    bones = xy[..., b, :] - xy[..., a, :]
+    parts = []
+    for values in (xy, bones):
+        velocity = np.diff(values, axis=-3, prepend=values[..., :1, :, :])
+        parts.append(np.concatenate([values, velocity], axis=-1))  # (..., T, n, 4)
+    both = np.concatenate(parts, axis=-2)
+    t, n = both.shape[-3], both.shape[-2]
+    flat = np.swapaxes(both.reshape(*both.shape[:-3], t, n * 4), -1, -2)
+    duration = np.log(np.maximum(np.asarray(duration_s, float), 1e-3))
+    dur = np.broadcast_to(np.asarray(duration)[..., None, None], (*flat.shape[:-2], 1, t))
+    return np.concatenate([flat, dur], axis=-2).astype(np.float32)
