@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,7 +24,15 @@ from sportlens.pose.options import PoseOptions
 from sportlens.pose.sequence import PoseSequence
 from sportlens.signals import gaussian_with_gaps, interpolate_gaps, lowpass_with_gaps
 from sportlens.summary import Summary, plain
-from sportlens.video.decode import VideoInfo, decode_frames, frame_numbers, image_sequence_files, prefetch, probe_video
+from sportlens.video.decode import (
+    Frame,
+    VideoInfo,
+    decode_frames,
+    frame_numbers,
+    image_sequence_files,
+    prefetch,
+    probe_video,
+)
 
 
 @dataclass
@@ -93,7 +101,12 @@ def estimate_sequence(info: VideoInfo, options: PoseOptions = PoseOptions(), pro
                 except BaseException:
                     progress.cancel()  # Ctrl-C or a failed segment: the other trackers stop at their next frame
                     raise
-    seconds = time.perf_counter() - t0
+    return _raw_run(info, found, times, start, skipped, time.perf_counter() - t0)
+
+
+def _raw_run(info: VideoInfo, found: dict, times: dict[int, float], start: int, skipped: list[dict],
+             seconds: float) -> RawPoseRun:
+    """The estimates of frames start.. as one PoseSequence (NaN where no person was found)."""
     last = (max(times) + 1) if times else start
     frames = np.arange(start, max(last, start))
     k = len(BLAZEPOSE_33)
@@ -105,6 +118,27 @@ def estimate_sequence(info: VideoInfo, options: PoseOptions = PoseOptions(), pro
     seq = PoseSequence(BLAZEPOSE_33, frames, time_s, xy, vis, world, info.width, info.height, info.fps)
     skipped.sort(key=lambda item: item["frame"])
     return RawPoseRun(seq, info, len(times), skipped, seconds)
+
+
+def estimate_frames(frames: Iterable[Frame], info: VideoInfo, options: PoseOptions = PoseOptions(),
+                    progress: Progress | None = None, start: int = 0, total: int | None = None,
+                    skipped: list[dict] | None = None) -> RawPoseRun:
+    """BlazePose (tracking mode, one tracker) on frames decoded by someone else, e.g. one decode pass shared
+    with other tasks (`sportlens analyze`). Frames may be shrunk (to options.pose_max_side); keypoints are in
+    the pixels of `info`. start: the first frame's index; skipped: what the decoder skipped (listed as is)."""
+    progress = ensure_progress(progress, "pose")
+    found: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+    times: dict[int, float] = {}
+    t0 = time.perf_counter()
+    with native_stderr_silenced(), progress.step("pose", total=total, unit="frames") as step, \
+            BlazePoseEstimator(options.model, static_image=False) as estimator:
+        for frame in frames:
+            times[frame.index] = frame.time_s
+            estimate = estimator(frame.image, info.width, info.height)
+            if estimate is not None:
+                found[frame.index] = (estimate.xy_px, estimate.visibility, estimate.world_m)
+            step.advance()
+    return _raw_run(info, found, times, start, list(skipped or []), time.perf_counter() - t0)
 
 
 def smooth(values: np.ndarray, options: PoseOptions, fps: float) -> np.ndarray:
@@ -270,6 +304,18 @@ def _check_size(width: int, height: int, source: Path) -> None:
                         f"give images or video at least {MIN_IMAGE_SIDE} px on each side")
 
 
+def plan_pose(source: str | Path, options: PoseOptions = PoseOptions()) -> PosePlan:
+    """Probe one input and check it against the options (what run_pose does before writing anything)."""
+    return _plan(Path(source), options)
+
+
+def run_pose_estimated(plan: PosePlan, run: RawPoseRun, out_dir: str | Path, options: PoseOptions = PoseOptions(),
+                       progress: Progress | None = None) -> Summary:
+    """The rest of run_pose (cleaning, angles, files, annotated video, summary) for a video or frame sequence
+    whose estimation pass was already done (estimate_frames in a shared decode pass)."""
+    return _run_sequence(plan, Path(out_dir), options, ensure_progress(progress, "pose"), estimated=run)
+
+
 def _run_one(source: Path, out_dir: Path, options: PoseOptions, progress: Progress) -> Summary:
     return _run_planned(_plan(source, options), out_dir, options, progress)
 
@@ -282,7 +328,8 @@ def _run_planned(plan: PosePlan, out_dir: Path, options: PoseOptions, progress: 
     return _run_sequence(plan, out_dir, options, progress)
 
 
-def _run_sequence(plan: PosePlan, out_dir: Path, options: PoseOptions, progress: Progress) -> Summary:
+def _run_sequence(plan: PosePlan, out_dir: Path, options: PoseOptions, progress: Progress,
+                  estimated: RawPoseRun | None = None) -> Summary:
     from sportlens.pose.kinematics import fixed_origin_markers, kinematics_table, metres_per_pixel
     from sportlens.pose.render import plot_angles, render_annotated_video
 
@@ -291,7 +338,7 @@ def _run_sequence(plan: PosePlan, out_dir: Path, options: PoseOptions, progress:
     summary = Summary("pose", inputs=[str(source)], options=plain(options))
     definitions = select_angles(options.angles)
     with output_run(out_dir, summary, source):
-        run = estimate_sequence(plan.info, options, progress, plan.start, plan.stop)
+        run = estimated or estimate_sequence(plan.info, options, progress, plan.start, plan.stop)
         raw = run.sequence
         found = int(raw.detected.sum())
         summary.metrics.update({
