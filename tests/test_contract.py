@@ -161,6 +161,7 @@ CALLS: dict[str, Call] = {
     "classify predict": Call(lambda i, o: [i.classify_run, i.images / "disc", "-o", o], input_index=1),
     "classify export": Call(lambda i, o: [i.classify_run, "-o", o]),
     "classify clean": Call(lambda i, o: [i.images, i.classify_run / "review" / "review.csv", "-o", o]),
+    "analyze": Call(lambda i, o: [i.clip, "-o", o, "--no-video"]),
 }
 
 

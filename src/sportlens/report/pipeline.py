@@ -1,0 +1,314 @@
+"""`run_analyze`: every task that applies to one input, in one decode pass for a video, then report.html.
+
+A video is decoded once; its frames go, as they are decoded, to the pose estimator and the ball tracker
+(each in its own thread, a few frames queued each). Then each task's own post-processing writes its
+sub-folder (pose/, reps/, ball/, action/) with the files its command writes. An IMU CSV runs the one-recording
+IMU commands (reps/, jumps/, strokes/, steps/); a folder of photos or an image runs pose only. A task that does
+not apply, or fails, is listed with its reason and becomes a warning; the others still run.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from sportlens.errors import DataFormatError, InputFileError, UserError
+from sportlens.events import Cancelled, Progress, ensure_progress
+from sportlens.io.output_dir import output_run
+from sportlens.report.options import IMU_TASKS, VIDEO_TASKS, AnalyzeOptions
+from sportlens.summary import Summary, plain
+
+IMU_SUFFIXES = (".csv", ".tsv", ".txt")
+
+
+@dataclass
+class TaskRun:
+    """What became of one task: status 'done', 'skipped' (does not apply) or 'failed' (with the reason)."""
+
+    name: str
+    status: str
+    reason: str | None = None
+    folder: str | None = None
+    summary: Summary | None = None
+
+    def row(self) -> dict:
+        return {"task": self.name, "status": self.status, "reason": self.reason, "folder": self.folder,
+                "command": None if self.summary is None else self.summary.command,
+                "warnings": [] if self.summary is None else list(self.summary.warnings)}
+
+
+def input_kind(source: Path) -> str:
+    """'video', 'photos' (a folder or an image) or 'imu' (a CSV); raises InputFileError when it is missing."""
+    if not source.exists():
+        raise InputFileError("input not found", source, "give a video, an image folder or an IMU CSV")
+    if source.is_file() and source.suffix.lower() in IMU_SUFFIXES:
+        return "imu"
+    from sportlens.video.decode import probe_video
+
+    info = probe_video(source)  # raises VideoError for an unreadable video or an empty folder
+    return "video" if info.kind == "video" else "photos"
+
+
+def run_analyze(source: str | Path, out_dir: str | Path, options: AnalyzeOptions = AnalyzeOptions(),
+                progress: Progress | None = None) -> Summary:
+    """Analyse one input into out_dir: a sub-folder per task, report.html and summary.json, whose metrics hold
+    `input_kind`, `tasks` (name, status, reason, folder, warnings) and the key numbers of each task."""
+    progress = ensure_progress(progress, "analyze")
+    source, out_dir = Path(source), Path(out_dir)
+    kind = input_kind(source)
+    run = {"video": _analyze_video, "imu": _analyze_imu, "photos": _analyze_photos}[kind]
+    return run(source, out_dir, options, progress)
+
+
+def _task(runs: list[TaskRun], summary: Summary, name: str, folder: Path, work: Callable[[], Summary]) -> TaskRun:
+    """Run one task's step; its UserError or crash becomes a failed task and a warning, never the run's end."""
+    try:
+        result = TaskRun(name, "done", folder=folder.name, summary=work())
+    except (Cancelled, KeyboardInterrupt):
+        raise
+    except UserError as exc:
+        result = TaskRun(name, "failed", exc.message, folder.name if folder.exists() else None)
+    except Exception as exc:  # a task's bug must not cost the user the other tasks' results
+        result = TaskRun(name, "failed", f"{type(exc).__name__}: {exc}", folder.name if folder.exists() else None)
+    runs.append(result)
+    if result.status == "failed":
+        summary.warn(f"{name}: failed: {result.reason}")
+    elif result.summary is not None:
+        for warning in result.summary.warnings:
+            summary.warn(f"{name}: {warning}")
+    return result
+
+
+def _skip(runs: list[TaskRun], name: str, reason: str) -> None:
+    runs.append(TaskRun(name, "skipped", reason))
+
+
+def _finish(out_dir: Path, source: Path, kind: str, options: AnalyzeOptions, summary: Summary, runs: list[TaskRun],
+            progress: Progress, t0: float) -> None:
+    from sportlens.report.html import write_report
+
+    summary.metrics["tasks"] = [r.row() for r in runs]
+    summary.metrics["results"] = {r.name: r.summary.metrics for r in runs if r.summary is not None}
+    summary.timings["total_s"] = round(time.perf_counter() - t0, 3)
+    if options.report:
+        with progress.step("report", total=1, unit="files") as step:
+            write_report(out_dir, source, kind, summary, runs)
+            step.advance()
+
+
+def _analyze_video(source: Path, out_dir: Path, options: AnalyzeOptions, progress: Progress) -> Summary:
+    from sportlens.pose.pipeline import plan_pose
+
+    unknown = [t for t in options.tasks if t not in VIDEO_TASKS]
+    if unknown:
+        raise UserError(f"--tasks {', '.join(unknown)} do(es) not apply to a video", source,
+                        f"for a video choose from {', '.join(VIDEO_TASKS)}")
+    plan = plan_pose(source, options.pose)  # every check on the input before the output folder is touched
+    if options.action_model is not None and options.wants("action"):
+        from sportlens.action.pipeline import load_action_model
+
+        load_action_model(options.action_model)  # a bad model is an error now, not a failed task later
+    t0 = time.perf_counter()
+    summary = Summary("analyze", inputs=[str(source)], options=plain(options))
+    runs: list[TaskRun] = []
+    want_pose = any(options.wants(t) for t in ("pose", "reps", "action"))
+    ball_why = _ball_not_applicable(options)
+    want_ball = ball_why is None
+    with output_run(out_dir, summary, source):
+        passed = _decode_pass(plan, options, progress, want_pose, want_ball)
+        summary.metrics.update({"input_kind": "video", "decode": passed["decode"]})
+        summary.timings["decode_pass_s"] = passed["decode"]["seconds"]
+        pose = None
+        if want_pose:
+            from sportlens.pose.pipeline import run_pose_estimated
+
+            def pose_step() -> Summary:
+                if passed["pose"].error is not None:
+                    raise passed["pose"].error
+                return run_pose_estimated(plan, passed["pose"].result, out_dir / "pose", options.pose,
+                                          progress.child("pose"))
+
+            pose = _task(runs, summary, "pose", out_dir / "pose", pose_step)
+        else:
+            _skip(runs, "pose", "not in --tasks")
+        _reps_and_action(source, plan.info, out_dir, options, summary, runs, pose, progress)
+        if want_ball:
+            from sportlens.report.stages import write_ball
+
+            consumer = passed["ball"]
+
+            def ball_step() -> Summary:
+                if consumer.error is not None:
+                    raise consumer.error
+                raw, seconds = consumer.result
+                return write_ball(source, plan.info, raw, seconds, passed["skipped"], out_dir / "ball",
+                                  options.ball, progress.child("ball"))
+
+            ball = _task(runs, summary, "ball", out_dir / "ball", ball_step)
+            if ball.status == "done" and ball.summary.metrics["frames_with_ball"] == 0:
+                ball.status, ball.reason = "no result", "no ball found"
+        else:
+            _skip(runs, "ball", ball_why)
+        runs.sort(key=lambda r: VIDEO_TASKS.index(r.name))
+        _finish(out_dir, source, "video", options, summary, runs, progress, t0)
+    return summary
+
+
+def _ball_not_applicable(options: AnalyzeOptions) -> str | None:
+    """Why the ball tracker does not run on this video, or None when it does."""
+    if not options.wants("ball"):
+        return "not in --tasks"
+    if not options.ball_sport:
+        return f"not applicable: --sport {options.sport} is played without a ball"
+    if options.sport == "auto" and options.ball.model == "classic":
+        # the classic tracker is a motion detector: a swinging arm or a moving camera looks like a ball to it,
+        # so only a sport the user names (or a trained network's confidence) says there is a ball to track
+        return ("not applicable: no ball sport given (--sport auto with the classic tracker, which takes any "
+                "small moving thing for a ball); give --sport tennis, badminton ... or a trained ball model")
+    return None
+
+
+def _reps_and_action(source: Path, info, out_dir: Path, options: AnalyzeOptions, summary: Summary,
+                     runs: list[TaskRun], pose: TaskRun | None, progress: Progress) -> None:
+    pose_ok = pose is not None and pose.status == "done"
+    no_person = pose_ok and not pose.summary.metrics.get("frames_with_person")
+    why = ("pose failed" if pose is not None and not pose_ok else "no person found" if no_person else None)
+    if options.wants("reps"):
+        if why:
+            _skip(runs, "reps", f"not applicable: {why}")
+        else:
+            from sportlens.report.stages import write_reps
+
+            _task(runs, summary, "reps", out_dir / "reps",
+                  lambda: write_reps(source, info, out_dir / "pose", pose.summary, out_dir / "reps", options.reps,
+                                     progress.child("reps")))
+    else:
+        _skip(runs, "reps", "not in --tasks")
+    if not options.wants("action"):
+        _skip(runs, "action", "not in --tasks")
+    elif options.action_model is None:
+        _skip(runs, "action", "no --action-model given")
+    elif why:
+        _skip(runs, "action", f"not applicable: {why}")
+    else:
+        from sportlens.action.pipeline import run_predict
+
+        _task(runs, summary, "action", out_dir / "action",
+              lambda: run_predict(options.action_model, [out_dir / "pose"], out_dir / "action", options.action,
+                                  progress.child("action")))
+
+
+def _decode_pass(plan, options: AnalyzeOptions, progress: Progress, want_pose: bool, want_ball: bool) -> dict:
+    """Decode the video once and fan the frames out to pose and the ball tracker; what each made, or its error."""
+    import cv2
+
+    from sportlens.pose.pipeline import estimate_frames
+    from sportlens.report.fanout import Consumer, fan_out
+    from sportlens.report.stages import contiguous_frames
+    from sportlens.video.decode import Frame, decode_frames, prefetch
+
+    info = plan.info
+    skipped: list[dict] = []
+    end = plan.stop if plan.stop is not None else info.n_frames
+    total = None if end is None else max(end - plan.start, 0)
+    consumers = []
+    if want_pose:
+        side = options.pose.pose_max_side
+        scale = 1.0 if side is None or max(info.width, info.height) <= side else side / max(info.width, info.height)
+        size = (max(2, round(info.width * scale / 2) * 2), max(2, round(info.height * scale / 2) * 2))
+
+        def shrink(frame: Frame) -> Frame:
+            if scale == 1.0:
+                return frame
+            return Frame(frame.index, frame.time_s, cv2.resize(frame.image, size, interpolation=cv2.INTER_AREA))
+
+        consumers.append(Consumer("pose", lambda frames: estimate_frames(
+            frames, info, options.pose, progress.child("pose"), plan.start, total, skipped), shrink))
+    if want_ball:
+        from sportlens.ball.models import tracker_for
+
+        tracker = tracker_for(options.ball.model, info)
+
+        def track(frames):
+            t0 = time.perf_counter()
+            raw = tracker(contiguous_frames(frames, plan.start))
+            return raw, time.perf_counter() - t0
+
+        consumers.append(Consumer("ball", track))
+    t0 = time.perf_counter()
+    decoded = 0
+    if consumers:
+        frames = decode_frames(info.path, info=info, start=plan.start, stop=plan.stop,
+                               on_skip=lambda i, why: skipped.append({"frame": i, "reason": why}))
+        with progress.step("decode", total=total, unit="frames") as step:
+            def counted(frames):
+                nonlocal decoded
+                for frame in frames:
+                    decoded += 1
+                    yield frame
+                    step.advance()
+
+            fan_out(counted(prefetch(frames)), consumers, progress, options.queue_frames)
+    seconds = time.perf_counter() - t0
+    out = {c.name: c for c in consumers}
+    out["skipped"] = sorted(skipped, key=lambda s: s["frame"])
+    out["decode"] = {"frames": decoded, "seconds": round(seconds, 3), "consumers": [c.name for c in consumers],
+                     "fps": round(decoded / seconds, 2) if seconds > 0 else None, "passes": 1 if consumers else 0}
+    return out
+
+
+def _analyze_imu(source: Path, out_dir: Path, options: AnalyzeOptions, progress: Progress) -> Summary:
+    from sportlens.imu import pipeline as imu
+
+    unknown = [t for t in options.tasks if t not in IMU_TASKS]
+    if unknown:
+        raise UserError(f"--tasks {', '.join(unknown)} do(es) not apply to an IMU recording", source,
+                        f"for an IMU CSV choose from {', '.join(IMU_TASKS)}")
+    try:
+        rec = imu.read_recording(source, options.imu["reps"])
+    except UserError as exc:
+        raise DataFormatError(f"not an IMU recording sportlens reads ({exc.message})", source,
+                              "give a video, an image folder or an IMU CSV (docs/imu.md)") from None
+    t0 = time.perf_counter()
+    summary = Summary("analyze", inputs=[str(source)], options=plain(options))
+    runs: list[TaskRun] = []
+    commands = {"reps": imu.run_reps, "jumps": imu.run_jumps, "strokes": imu.run_strokes, "steps": imu.run_steps}
+    with output_run(out_dir, summary, source):
+        summary.metrics.update({"input_kind": "imu", "recording": rec.summary()})
+        for name in IMU_TASKS:
+            if not options.wants(name):
+                _skip(runs, name, "not in --tasks")
+                continue
+            folder = out_dir / name
+            _task(runs, summary, name, folder,
+                  lambda name=name, folder=folder: commands[name](source, folder, options.imu[name],
+                                                                  progress.child(f"imu {name}")))
+        for r in runs:  # a recording without a gyroscope: strokes does not apply rather than fails
+            if r.status == "failed" and "no gyroscope" in (r.reason or ""):
+                r.status, r.reason = "skipped", f"not applicable: {r.reason}"
+                summary.warnings[:] = [w for w in summary.warnings if not w.startswith(f"{r.name}: failed")]
+        _finish(out_dir, source, "imu", options, summary, runs, progress, t0)
+    return summary
+
+
+def _analyze_photos(source: Path, out_dir: Path, options: AnalyzeOptions, progress: Progress) -> Summary:
+    from sportlens.pose.pipeline import plan_pose, run_pose
+
+    unknown = [t for t in options.tasks if t != "pose"]
+    if unknown:
+        raise UserError(f"--tasks {', '.join(unknown)} do(es) not apply to photos", source,
+                        "an image or a folder of photos runs pose only")
+    plan_pose(source, options.pose)
+    t0 = time.perf_counter()
+    summary = Summary("analyze", inputs=[str(source)], options=plain(options))
+    runs: list[TaskRun] = []
+    with output_run(out_dir, summary, source):
+        summary.metrics["input_kind"] = "photos"
+        _task(runs, summary, "pose", out_dir / "pose",
+              lambda: run_pose(source, out_dir / "pose", options.pose, progress.child("pose")))
+        for name in ("reps", "ball", "action"):
+            _skip(runs, name, "not applicable to photos (needs a video)")
+        _finish(out_dir, source, "photos", options, summary, runs, progress, t0)
+    return summary

@@ -1,0 +1,235 @@
+"""`analyze` end to end on generated inputs: one decode pass, the task folders, report.html's numbers, and
+every task that cannot run listed with its reason."""
+
+from __future__ import annotations
+
+import json
+import threading
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sportlens.errors import UserError
+from sportlens.options import OptionError
+from sportlens.report.html import read_report_data
+from sportlens.report.options import AnalyzeOptions, analyze_options, load_config
+from sportlens.report.pipeline import run_analyze
+from sportlens.summary import read_summary
+
+G = 9.80665
+
+
+def _tasks(summary) -> dict:
+    return {row["task"]: row for row in summary.metrics["tasks"]}
+
+
+def test_a_video_runs_pose_and_reps_in_one_pass_and_lists_what_did_not_run(analyzed):
+    out, summary = analyzed
+    tasks = _tasks(summary)
+    assert tasks["pose"]["status"] == "done" and tasks["reps"]["status"] == "done"
+    assert tasks["ball"]["status"] == "skipped" and tasks["ball"]["reason"].startswith("not applicable")
+    assert tasks["action"] == {**tasks["action"], "status": "skipped", "reason": "no --action-model given"}
+    decode = summary.metrics["decode"]
+    assert decode["passes"] == 1 and decode["consumers"] == ["pose"] and decode["frames"] == 120
+    # the task folders hold what the task commands write, each with its own summary.json
+    assert {"keypoints.csv", "angles.csv", "annotated.mp4", "summary.json"} <= {p.name for p in (out / "pose").iterdir()}
+    assert read_summary(out / "pose").command == "pose" and read_summary(out / "reps").command == "reps"
+    assert (out / "reps" / "reps.csv").is_file() and (out / "reps" / "reps.png").is_file()
+    assert not (out / "ball").exists() and not (out / "action").exists()
+    assert read_summary(out).to_dict() == json.loads((out / "summary.json").read_text())
+    assert sorted(read_summary(out).outputs) == ["pose/", "report.html", "reps/"]
+
+
+def test_reps_in_analyze_are_the_reps_command_s(analyzed, sway_clip, tmp_path):
+    from sportlens.movement.options import RepsOptions
+    from sportlens.movement.pipeline import run_reps
+
+    _, summary = analyzed
+    ours = summary.metrics["results"]["reps"]
+    own = run_reps(sway_clip.path, tmp_path / "reps", RepsOptions(annotated_video=False, plot=False)).metrics
+    assert ours["count"] == own["count"] >= 1
+    for key in ("reps", "driving_signal", "period_s", "method", "range_angle"):
+        assert ours[key] == own[key], key
+
+
+def test_the_reports_numbers_are_the_task_outputs(analyzed):
+    out, summary = analyzed
+    data = read_report_data(out / "report.html")
+    reps = json.loads((out / "reps" / "summary.json").read_text())["metrics"]["reps"]
+    table = next(t for t in data["tables"] if t["title"] == "Per repetition")
+    assert [{k: v for k, v in row.items() if k != "rep"} for row in table["rows"]] == reps
+    csv = pd.read_csv(out / "reps" / "reps.csv")
+    assert [row["start_frame"] for row in table["rows"]] == csv["start_frame"].tolist()
+    angles = pd.read_csv(out / "pose" / "angles.csv")
+    plot = next(p for p in data["plots"] if p["id"] == "angles")
+    tilt = next(line for line in plot["lines"] if line["name"] == "shoulder_tilt")
+    np.testing.assert_allclose(np.array(tilt["values"], float), angles["shoulder_tilt"].to_numpy(), atol=1e-3)
+    assert plot["t"] == pytest.approx(angles["time_s"].tolist(), abs=1e-3)
+    bands = next(p for p in data["plots"] if p["id"] == "reps")["bands"]
+    assert [(b["t0"], b["t1"]) for b in bands] == [(r["start_s"], r["end_s"]) for r in reps]
+    assert data["video"] == "pose/annotated.mp4"
+    assert {t["task"]: t["status"] for t in data["tasks"]} == {t: r["status"] for t, r in _tasks(summary).items()}
+    assert data["options"] == summary.options and data["options"]["pose"]["cutoff_hz"] == 6.0
+    linked = {o["path"] for o in data["outputs"]}
+    assert {"pose/angles.csv", "reps/reps.csv", "summary.json", "pose/openpose/"} <= linked
+    html = (out / "report.html").read_text()
+    assert "http://" not in html and "https://" not in html  # offline: nothing fetched from anywhere
+
+
+def test_frames_fan_out_to_every_consumer_and_a_failing_one_stops_alone(sway_clip):
+    from sportlens.events import Progress
+    from sportlens.report.fanout import Consumer, fan_out
+    from sportlens.video.decode import decode_frames
+
+    seen, peak = [], [0]
+    lock = threading.Lock()
+
+    def count(frames):
+        n = 0
+        for frame in frames:
+            n += 1
+            with lock:
+                seen.append(frame.index)
+        return n
+
+    def fail(frames):
+        for k, _ in enumerate(frames):
+            if k == 5:
+                raise RuntimeError("broken consumer")
+
+    def slow(frames):
+        n = 0
+        for frame in frames:
+            peak[0] = max(peak[0], frame.index - n)
+            n += 1
+        return n
+
+    consumers = [Consumer("a", count), Consumer("b", fail), Consumer("c", slow)]
+    fan_out(decode_frames(sway_clip.path), consumers, Progress("test"), depth=4)
+    assert consumers[0].result == 120 and consumers[2].result == 120 and sorted(seen) == list(range(120))
+    assert isinstance(consumers[1].error, RuntimeError) and consumers[1].result is None
+
+
+def test_pose_on_shared_frames_equals_pose_decoding_itself(sway_clip):
+    from sportlens.pose.options import PoseOptions
+    from sportlens.pose.pipeline import estimate_frames, estimate_sequence
+    from sportlens.video.decode import decode_frames, probe_video
+
+    info = probe_video(sway_clip.path)
+    options = PoseOptions(workers=1, end_s=1.0)
+    own = estimate_sequence(info, options, stop=30).sequence
+    shared = estimate_frames(decode_frames(info.path, info=info, stop=30), info, options, total=30).sequence
+    assert len(own) == len(shared) == 30
+    np.testing.assert_allclose(shared.xy_px, own.xy_px, atol=2.0)  # same frames (256 px: no shrinking)
+
+
+def _imu_csv(path, gyro: bool = True):
+    """8 slow repetitions on a wrist sensor between two still parts (acc m/s^2, gyro rad/s, 50 Hz)."""
+    rate = 50.0
+    rng = np.random.default_rng(0)
+    tt = np.arange(int(8 * 2.5 * rate)) / rate
+    s = np.concatenate([np.zeros(100), 0.5 * (1 - np.cos(2 * np.pi * tt / 2.5)), np.zeros(100)])
+    table = {"t_s": np.arange(s.size) / rate}
+    acc = np.column_stack([3 * s, 0.5 * s, G + s]) + rng.normal(0, 0.1, (s.size, 3))
+    for k, a in enumerate("xyz"):
+        table[f"acc_{a}_ms2"] = acc[:, k]
+    if gyro:
+        gyr = np.column_stack([np.gradient(s) * rate, 0.2 * s, 0 * s]) + rng.normal(0, 0.02, (s.size, 3))
+        for k, a in enumerate("xyz"):
+            table[f"gyr_{a}_rads"] = gyr[:, k]
+    pd.DataFrame(table).to_csv(path, index=False)
+    return path
+
+
+def test_an_imu_csv_runs_the_imu_commands(tmp_path):
+    summary = run_analyze(_imu_csv(tmp_path / "wrist.csv"), tmp_path / "out")
+    tasks = _tasks(summary)
+    assert summary.metrics["input_kind"] == "imu"
+    assert all(tasks[t]["status"] == "done" for t in ("reps", "jumps", "strokes", "steps"))
+    assert summary.metrics["results"]["reps"]["reps"]["count"] == 8
+    assert read_summary(tmp_path / "out" / "reps").command == "imu reps"
+    data = read_report_data(tmp_path / "out" / "report.html")
+    assert "reps/reps.png" in data["images"] and data["video"] is None
+
+
+def test_an_imu_csv_without_gyroscope_skips_strokes(tmp_path):
+    summary = run_analyze(_imu_csv(tmp_path / "acc.csv", gyro=False), tmp_path / "out", AnalyzeOptions(
+        tasks=("reps", "strokes")))
+    tasks = _tasks(summary)
+    assert tasks["reps"]["status"] == "done" and tasks["jumps"]["reason"] == "not in --tasks"
+    assert tasks["strokes"]["status"] == "skipped" and "no gyroscope" in tasks["strokes"]["reason"]
+    assert not any(w.startswith("strokes: failed") for w in summary.warnings)
+
+
+def test_photos_run_pose_only(tmp_path):
+    import shutil
+
+    from sportlens.samples import ASTRONAUT
+
+    (tmp_path / "photos").mkdir()
+    shutil.copy(ASTRONAUT, tmp_path / "photos" / "astronaut.jpg")
+    summary = run_analyze(tmp_path / "photos", tmp_path / "out")
+    tasks = _tasks(summary)
+    assert tasks["pose"]["status"] == "done" and summary.metrics["input_kind"] == "photos"
+    assert tasks["reps"]["reason"] == "not applicable to photos (needs a video)"
+    assert (tmp_path / "out" / "report.html").is_file()
+
+
+def test_a_failing_task_is_a_warning_and_the_others_still_run(sway_clip, tmp_path, monkeypatch):
+    import sportlens.report.stages as stages
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("reps exploded")
+
+    monkeypatch.setattr(stages, "write_reps", broken)
+    options = analyze_options({"tasks": ["pose", "reps"], "pose": {"annotated_video": False, "end_s": 1.0}})
+    summary = run_analyze(sway_clip.path, tmp_path / "out", options)
+    tasks = _tasks(summary)
+    assert tasks["pose"]["status"] == "done"
+    assert tasks["reps"]["status"] == "failed" and tasks["reps"]["reason"] == "RuntimeError: reps exploded"
+    assert "reps: failed: RuntimeError: reps exploded" in summary.warnings
+    assert read_report_data(tmp_path / "out" / "report.html")["warnings"] == summary.warnings
+    assert summary.metrics["decode"]["frames"] == 30
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda p: (p / "broken.mp4").write_bytes(b"\x00not a video" * 50) and p / "broken.mp4", "broken.mp4"),
+    (lambda p: (p / "empty").mkdir() or p / "empty", "folder has no images"),
+    (lambda p: (p / "notes.csv").write_text("name,score\nann,3\nbob,4\n") and p / "notes.csv", "not an IMU recording"),
+    (lambda p: p / "missing.mp4", "input not found"),
+])
+def test_bad_input_is_one_clear_error_and_nothing_written(tmp_path, make, message):
+    source = make(tmp_path)
+    with pytest.raises(UserError) as info:
+        run_analyze(source, tmp_path / "out")
+    assert message in str(info.value.message) + str(source)
+    assert not (tmp_path / "out").exists()
+
+
+def test_options_are_checked_before_anything_runs(tmp_path, sway_clip):
+    with pytest.raises(OptionError, match="unknown nonsense"):
+        AnalyzeOptions(tasks=("nonsense",))
+    with pytest.raises(OptionError, match="needs --action-model"):
+        AnalyzeOptions(tasks=("action",))
+    with pytest.raises(OptionError, match="--action-model: no such"):
+        AnalyzeOptions(action_model=str(tmp_path / "no-run"))
+    with pytest.raises(UserError, match="jumps do"):
+        run_analyze(sway_clip.path, tmp_path / "out", AnalyzeOptions(tasks=("jumps",)))
+    assert not (tmp_path / "out").exists()
+
+
+def test_the_toml_file_sets_every_tasks_options_and_flags_win(tmp_path):
+    config = tmp_path / "analyze.toml"
+    config.write_text('tasks = ["pose", "reps"]\nsport = "none"\n[pose]\ncutoff_hz = 4.0\n[reps]\nexercise = "squat"\n'
+                      '[ball]\nmax_gap_frames = 3\n[imu.reps]\nmin_period_s = 1.5\n')
+    options = load_config(config, {"reps.exercise": "lunge", "sport": None})
+    assert options.tasks == ("pose", "reps") and options.sport == "none" and options.pose.cutoff_hz == 4.0
+    assert options.reps.exercise == "lunge" and options.ball.max_gap_frames == 3
+    assert options.imu["reps"].min_period_s == 1.5
+    config.write_text("[pose]\ncutof_hz = 4.0\n")
+    with pytest.raises(UserError, match="unknown option 'cutof_hz'"):
+        load_config(config, {})
+    config.write_text("colour = 'red'\n")
+    with pytest.raises(UserError, match="unknown option 'colour'"):
+        load_config(config, {})
