@@ -33,7 +33,8 @@ def test_a_video_runs_pose_and_reps_in_one_pass_and_lists_what_did_not_run(analy
     decode = summary.metrics["decode"]
     assert decode["passes"] == 1 and decode["consumers"] == ["pose"] and decode["frames"] == 120
     # the task folders hold what the task commands write, each with its own summary.json
-    assert {"keypoints.csv", "angles.csv", "annotated.mp4", "summary.json"} <= {p.name for p in (out / "pose").iterdir()}
+    pose_files = {p.name for p in (out / "pose").iterdir()}
+    assert {"keypoints.csv", "angles.csv", "annotated.mp4", "summary.json"} <= pose_files
     assert read_summary(out / "pose").command == "pose" and read_summary(out / "reps").command == "reps"
     assert (out / "reps" / "reps.csv").is_file() and (out / "reps" / "reps.png").is_file()
     assert not (out / "ball").exists() and not (out / "action").exists()
@@ -233,3 +234,59 @@ def test_the_toml_file_sets_every_tasks_options_and_flags_win(tmp_path):
     config.write_text("colour = 'red'\n")
     with pytest.raises(UserError, match="unknown option 'colour'"):
         load_config(config, {})
+
+
+def test_an_action_model_classifies_the_clip_from_the_pose_folder(sway_clip, tmp_path, one_torch_thread):
+    from sportlens.action.synthetic import write_penn
+    from sportlens.cli import main
+
+    penn = write_penn(tmp_path / "penn", n_per_class=6)
+    run = tmp_path / "action-run"
+    assert main(["action", "train", str(penn), "-o", str(run), "--epochs", "1", "--model", "skeleton-tcn-small",
+                 "--batch-size", "4"]) == 0
+    options = analyze_options({"action_model": str(run), "tasks": ["pose", "action"],
+                               "pose": {"annotated_video": False, "end_s": 1.0}})
+    summary = run_analyze(sway_clip.path, tmp_path / "out", options)
+    assert _tasks(summary)["action"]["status"] == "done"
+    predicted = json.loads((tmp_path / "out" / "action" / "summary.json").read_text())["metrics"]["predictions"]
+    data = read_report_data(tmp_path / "out" / "report.html")
+    table = next(t for t in data["tables"] if t["title"].startswith("Action"))
+    assert [(r["label"], r["probability"]) for r in table["rows"]] == [
+        (p["label"], p["probability"]) for p in predicted[0]["top_k"]]
+    card = next(m for m in data["models"] if m["task"] == "action")["details"]
+    assert card["model"] == "skeleton-tcn-small" and card["classes"] == ["squat", "wave"]
+
+
+def test_a_cancelled_run_stops_every_consumer(sway_clip):
+    from sportlens.events import Cancelled, Progress
+    from sportlens.report.fanout import Consumer, fan_out
+    from sportlens.video.decode import decode_frames
+
+    progress = Progress("test")
+
+    def cancel_at_10(frames):
+        for k, _ in enumerate(frames):
+            if k == 10:
+                progress.cancel()  # what Ctrl-C does in the CLI
+
+    def drain(frames):
+        return sum(1 for _ in frames)
+
+    consumers = [Consumer("a", cancel_at_10), Consumer("b", drain)]
+    with pytest.raises(Cancelled):
+        fan_out(decode_frames(sway_clip.path), consumers, progress, depth=2)
+    assert consumers[1].result is None or consumers[1].result < 120
+
+
+def test_the_command_reads_the_config_and_prints_the_tasks(tmp_path, run_cli):
+    config = tmp_path / "analyze.toml"
+    config.write_text('tasks = ["reps", "steps"]\n[imu.reps]\nmin_period_s = 1.0\n')
+    result = run_cli("analyze", _imu_csv(tmp_path / "wrist.csv"), "-o", tmp_path / "out", "--config", config, "--json")
+    assert result.code == 0, result.stderr
+    document = json.loads(result.stdout)
+    assert document["command"] == "analyze" and document["options"]["imu"]["reps"]["min_period_s"] == 1.0
+    assert "reps done" in result.stderr and "jumps skipped: not in --tasks" in result.stderr
+    assert f"report: {tmp_path / 'out' / 'report.html'}" in result.stderr
+    bad = run_cli("analyze", tmp_path / "wrist.csv", "-o", tmp_path / "out2", "--tasks", "ball")
+    bad.assert_user_error("--tasks ball", "IMU recording")
+    assert not (tmp_path / "out2").exists()

@@ -22,9 +22,10 @@ METADATA = """new Promise((done) => {
 
 SEEK_VIDEO = """new Promise((done) => {
   const v = sportlensReport.video;
-  v.addEventListener("seeked", () => setTimeout(() => done({video: v.currentTime, cursor: +document.body.dataset.cursor,
-    x: sportlensReport.plots.map((p) => +p.canvas.dataset.cursorX), want: sportlensReport.plots.map((p) => p.xOf(%s))}), 50),
-    {once: true});
+  const state = () => ({video: v.currentTime, cursor: +document.body.dataset.cursor,
+    x: sportlensReport.plots.map((p) => +p.canvas.dataset.cursorX),
+    want: sportlensReport.plots.map((p) => p.xOf(%s))});
+  v.addEventListener("seeked", () => setTimeout(() => done(state()), 50), {once: true});
   v.currentTime = %s;
 })"""
 
