@@ -192,7 +192,7 @@ def _imu_parts(out_dir: Path, source: Path, summary: Summary, data: dict, done: 
             if isinstance(value, dict):
                 scalars = {k: v for k, v in value.items() if not isinstance(v, (list, dict))}
                 if scalars:
-                    data["tables"].append({"title": f"{name}: {key}", "columns": list(scalars),
+                    data["tables"].append({"title": name if key == name else f"{name}: {key}", "columns": list(scalars),
                                            "rows": [scalars]})
             elif isinstance(value, list) and value and isinstance(value[0], dict):
                 data["tables"].append({"title": f"{name}: {key}", "columns": list(value[0]), "rows": value})
