@@ -47,62 +47,71 @@ def run_reps(inputs: str | Path | list[str | Path], out_dir: str | Path, options
     t0 = time.perf_counter()
     with output_run(out_dir, summary, source):
         pose = run_pose(source, out_dir / POSE_FOLDER, pose_options, progress)
-        fps = float(pose.metrics.get("video_fps") or info.fps)
-        summary.metrics.update({"count": 0, "reps": [], "exercise": options.exercise, "driving_signal": None,
-                                "period_s": None, "frames": pose.metrics.get("frames"),
-                                "frames_with_person": pose.metrics.get("frames_with_person"), "video_fps": fps})
-        for warning in pose.warnings:
-            summary.warn(f"pose: {warning}")
-        angles_file = out_dir / POSE_FOLDER / "angles.csv"
-        if not angles_file.is_file():
-            summary.warn("no person found: 0 repetitions counted")
-            summary.timings["total_s"] = round(time.perf_counter() - t0, 3)
-            return summary
-        angles = pd.read_csv(angles_file)
-        frames = angles["frame"].to_numpy(int)
-        points = _keypoints(out_dir / POSE_FOLDER / "keypoints.csv", len(frames))
-        signals = pose_signals({c: angles[c].to_numpy(float) for c in angles.columns
-                                if c not in ("frame", "time_s", "person_id")}, points)
-        result = count_repetitions(candidates(signals, options.exercise), fps, options.min_period_s,
-                                   options.max_period_s, options.min_prominence, options.min_range_deg)
-        driving = next((s for s in signals if s.name == result.driving), None)
-        range_angle = _range_angle(result, signals)
-        table = rep_table(result, frames, fps, range_angle)
-        rules = rules_for(options.exercise)
-        if rules:
-            angle_values = {c: angles[c].to_numpy(float) for c in angles.columns
-                            if c not in ("frame", "time_s", "person_id")}
-            form = evaluate_form(rules, measure_curves(rules, angle_values, points),
-                                 [(rep.start, rep.end) for rep in result.reps])
-            if form:
-                table = pd.concat([table, pd.DataFrame(form, index=table.index)], axis=1)
-            summary.metrics["form"] = form_summary(rules, form)
-        summary.metrics.update({
-            "count": result.count,
-            "reps": table.drop(columns=["rep"]).to_dict("records"),
-            "driving_signal": result.driving, "driving_unit": result.unit,
-            "range_angle": None if range_angle is None else range_angle.name,
-            "period_s": None if result.period_s is None else round(result.period_s, 3),
-            "method": result.method, "periodicity": result.strengths,
-        })
-        if result.count == 0:
-            summary.warn("no repetition found: no pose signal repeats or moves and comes back "
-                         f"({'all signals' if options.exercise == 'auto' else options.exercise + ' signals'} tried)")
-        else:
-            write_csv(out_dir / "reps.csv", table)
-        if options.plot and driving is not None:
-            from sportlens.movement.render import plot_reps
-
-            plot_reps(angles["time_s"].to_numpy(float), driving, result, out_dir / "reps.png", source.name)
-        if options.annotated_video:
-            from sportlens.movement.render import render_reps_video
-
-            render_reps_video(info, out_dir / POSE_FOLDER / "keypoints.csv", frames, fps, result, driving,
-                              out_dir / "reps.mp4", progress)
+        frames = reps_from_pose(source, info, out_dir / POSE_FOLDER, pose, out_dir, options, summary, progress)
         seconds = time.perf_counter() - t0
-        summary.metrics["fps"] = round(len(frames) / seconds, 2) if seconds > 0 else None
+        summary.metrics["fps"] = round(frames / seconds, 2) if seconds > 0 and frames else None
         summary.timings.update({"pose_s": pose.timings.get("total_s"), "total_s": round(seconds, 3)})
     return summary
+
+
+def reps_from_pose(source: Path, info, pose_dir: Path, pose: Summary, out_dir: Path, options: RepsOptions,
+                   summary: Summary, progress: Progress) -> int:
+    """The steps of `sportlens reps` after its pose run, on a pose output folder (pose_dir, whose run's summary
+    is `pose`): fills summary.metrics and writes reps.csv, reps.png and reps.mp4 into out_dir (an output
+    folder already prepared by the caller). Returns the number of frames analysed. `analyze` calls it on the
+    pose folder of its shared decode pass."""
+    fps = float(pose.metrics.get("video_fps") or info.fps)
+    summary.metrics.update({"count": 0, "reps": [], "exercise": options.exercise, "driving_signal": None,
+                            "period_s": None, "frames": pose.metrics.get("frames"),
+                            "frames_with_person": pose.metrics.get("frames_with_person"), "video_fps": fps})
+    for warning in pose.warnings:
+        summary.warn(f"pose: {warning}")
+    angles_file, keypoints_file = pose_dir / "angles.csv", pose_dir / "keypoints.csv"
+    if not angles_file.is_file() or not keypoints_file.is_file():
+        summary.warn("no person found: 0 repetitions counted")
+        return 0
+    angles = pd.read_csv(angles_file)
+    frames = angles["frame"].to_numpy(int)
+    points = _keypoints(keypoints_file, len(frames))
+    values = {c: angles[c].to_numpy(float) for c in angles.columns if c not in ("frame", "time_s", "person_id")}
+    signals = pose_signals(values, points)
+    result = count_repetitions(candidates(signals, options.exercise), fps, options.min_period_s,
+                               options.max_period_s, options.min_prominence, options.min_range_deg)
+    driving = next((s for s in signals if s.name == result.driving), None)
+    range_angle = _range_angle(result, signals)
+    table = rep_table(result, frames, fps, range_angle)
+    rules = rules_for(options.exercise)
+    if rules:
+        form = evaluate_form(rules, measure_curves(rules, values, points),
+                             [(rep.start, rep.end) for rep in result.reps])
+        if form:
+            table = pd.concat([table, pd.DataFrame(form, index=table.index)], axis=1)
+        summary.metrics["form"] = form_summary(rules, form)
+    summary.metrics.update({
+        "count": result.count,
+        "reps": table.drop(columns=["rep"]).to_dict("records"),
+        "driving_signal": result.driving, "driving_unit": result.unit,
+        "range_angle": None if range_angle is None else range_angle.name,
+        "period_s": None if result.period_s is None else round(result.period_s, 3),
+        "method": result.method, "periodicity": result.strengths,
+    })
+    if driving is not None:  # the curve under the rep markers (the report plots it)
+        summary.metrics["driving_curve"] = [None if not np.isfinite(v) else round(float(v), 3)
+                                            for v in driving.values]
+    if result.count == 0:
+        summary.warn("no repetition found: no pose signal repeats or moves and comes back "
+                     f"({'all signals' if options.exercise == 'auto' else options.exercise + ' signals'} tried)")
+    else:
+        write_csv(out_dir / "reps.csv", table)
+    if options.plot and driving is not None:
+        from sportlens.movement.render import plot_reps
+
+        plot_reps(angles["time_s"].to_numpy(float), driving, result, out_dir / "reps.png", source.name)
+    if options.annotated_video:
+        from sportlens.movement.render import render_reps_video
+
+        render_reps_video(info, keypoints_file, frames, fps, result, driving, out_dir / "reps.mp4", progress)
+    return len(frames)
 
 
 def _keypoints(path: Path, n: int) -> dict[str, np.ndarray]:
