@@ -21,7 +21,7 @@ def clip(tmp_path_factory):
 
 def test_track_end_to_end(clip, tmp_path, run_cli):
     video, truth = clip
-    result = run_cli("ball", "track", video, "-o", tmp_path / "out", "--json")
+    result = run_cli("ball", "track", video, "-o", tmp_path / "out", "--model", "classic", "--json")
     assert result.code == 0, result.stderr
     summary = result.json()
     assert summary["command"] == "ball track" and summary["warnings"] == []
@@ -44,7 +44,7 @@ def test_track_end_to_end(clip, tmp_path, run_cli):
 def test_track_without_a_ball_warns_and_gives_an_empty_track(tmp_path, run_cli):
     video = tmp_path / "empty.mp4"
     write_clip(video, ClipSpec(ball=False, seconds=1.0))
-    result = run_cli("ball", "track", video, "-o", tmp_path / "out", "--json")
+    result = run_cli("ball", "track", video, "-o", tmp_path / "out", "--model", "classic", "--json")
     assert result.code == 0, result.stderr
     summary = result.json()
     assert any("no ball found" in w for w in summary["warnings"]) and "warning: no ball found" in result.stderr
@@ -59,7 +59,7 @@ def test_eval_on_every_layout(tmp_path, run_cli):
     write_tracknet(truth, tmp_path / "tracknet" / "game1" / "Clip1")
     write_tasks(write_frames(tmp_path / "tasks" / "game2" / "clip1", spec), tmp_path / "tasks" / "game2" / "clip1")
     for data in ("rally", "tracknet", "tasks"):
-        result = run_cli("ball", "eval", tmp_path / data, "--json")
+        result = run_cli("ball", "eval", tmp_path / data, "--model", "classic", "--json")
         assert result.code == 0, result.stderr
         m = result.json()["metrics"]
         for key in ("sibatracc", "precision", "recall", "f1", "accuracy", "rmse_px", "frames", "fps"):
@@ -68,7 +68,7 @@ def test_eval_on_every_layout(tmp_path, run_cli):
         assert m["f1"] > 0.8 and m["sibatracc"] > 0.75 and m["rmse_px"] < 3, (data, m)
         assert m["tolerance_px_source"] == pytest.approx(4 * 320 / 512)
     out = tmp_path / "eval-out"
-    result = run_cli("ball", "eval", tmp_path / "rally", "-o", out)
+    result = run_cli("ball", "eval", tmp_path / "rally", "-o", out, "--model", "classic")
     assert result.code == 0 and "SiBaTrAcc" in result.stdout
     assert json.loads((out / "summary.json").read_text())["metrics"]["per_clip"][0]["clip"] == "00001"
     assert (out / "per_clip.csv").exists()

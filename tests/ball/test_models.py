@@ -82,3 +82,29 @@ def test_a_checkpoint_of_another_task_is_refused(tmp_path, run_cli):
     save_checkpoint(tmp_path / "wrong.pt", wrong, new_card("ball", network=spec.to_dict()))
     run_cli("ball", "eval", tmp_path / "data", "--model", tmp_path / "wrong.pt").assert_user_error(
         "do not fit the 'tracknet-small' network")
+
+
+def test_every_network_is_in_the_docs_table():
+    from pathlib import Path
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "ball.md").read_text(encoding="utf-8")
+    for spec in NET_SPECS.values():
+        row = next(line for line in doc.splitlines() if line.startswith(f"| `{spec.name}` |"))
+        assert f"| {spec.frames} |" in row and f"{spec.width}x{spec.height}" in row
+        assert ", ".join(map(str, spec.widths)) in row and f"| {spec.stem_stride} |" in row
+
+
+@pytest.mark.parametrize("name", HEATMAP_NETS.names())
+def test_shipped_weights_are_small_and_carry_a_complete_card(name):
+    from sportlens.ball.models import shipped_weights
+
+    path = shipped_weights(name)
+    if not path.is_file():
+        pytest.skip(f"no weights shipped for {name}")
+    assert path.stat().st_size <= 10 * 2**20
+    loaded = load_heatmap_model(name)
+    card = loaded.card
+    assert loaded.spec == NET_SPECS[name] and card["task"] == "ball"
+    for key in ("data", "split", "metrics", "speed", "command", "versions", "threshold", "training"):
+        assert card.get(key), key
+    assert not set(card["split"]["train"]["groups"]) & set(card["split"]["test"]["groups"])

@@ -21,7 +21,8 @@ class NetworkChoice(StrEnum):
 
 
 MODEL_HELP = ("Ball model: classic (frame differencing + Kalman gating, no training), tracknet-small or tracknet "
-              "(heatmap networks with shipped weights), or a run folder / best.pt of `sportlens ball train`.")
+              "(heatmap networks; weights shipped for tracknet-small), or a run folder / best.pt of "
+              "`sportlens ball train` [tracknet-small].")
 
 
 @app.command("track")

@@ -10,7 +10,7 @@ from sportlens.options import OptionError, check_choice, check_literals, check_r
 # the registry names of sportlens.ball.models (tested to agree); kept here so the CLI stays light
 MODEL_NAMES = ("classic", "tracknet-small", "tracknet")
 NETWORK_NAMES = MODEL_NAMES[1:]
-DEFAULT_MODEL = "classic"
+DEFAULT_MODEL = "tracknet-small"  # the recommended model (weights shipped; docs/ball.md says why)
 
 
 def check_model(model: str) -> None:
