@@ -42,7 +42,11 @@ def test_train_writes_best_with_its_card_and_resumes_after_an_interruption(ralli
     assert (run / INCOMPLETE).exists() and (run / "last.pt").is_file() and (run / "best.pt").is_file()
     assert len(pd.read_csv(run / "history.csv")) == 1  # the epoch log is written as training goes
 
-    summary = run_train([rallies], run, TrainOptions(**TINY, resume=True))
+    rows = []
+    resumed = Progress("ball train", lambda e: rows.append(pd.read_csv(run / "history.csv"))
+                       if e.kind == "message" and e.message.startswith("epoch") else None)
+    summary = run_train([rallies], run, TrainOptions(**TINY, resume=True), resumed)
+    assert rows and rows[0]["epoch"].tolist() == [1, 2]  # the log goes on from the resumed epoch
     assert not (run / INCOMPLETE).exists()
     assert summary.metrics["training"]["epochs_run"] == 2
     history = pd.read_csv(run / "history.csv")

@@ -146,6 +146,8 @@ def _train_into(by_split: dict[str, list[LabelledClip]], groups: dict[str, str],
     cache = FrameCache(spec, options.cache_mb)
     windows = TrainWindows(by_split["train"], spec, cache, Augment())
     history: list[dict[str, Any]] = []
+    if options.resume:  # the epoch log goes on from the epochs the resumed state holds
+        history = list(torch.load(out_dir / "last.pt", map_location="cpu", weights_only=True)["history"])
     t0 = time.monotonic()
 
     def train_batches(epoch: int, gen: torch.Generator):
