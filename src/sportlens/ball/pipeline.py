@@ -72,33 +72,41 @@ def run_track(source: str | Path, out_dir: str | Path, options: TrackOptions | N
     post = PostSettings(max_jump=options.max_jump, max_gap_frames=options.max_gap_frames)
     with output_run(out_dir, summary, source) as out:
         track, raw, skipped, seconds = track_source(info, options.model, post, progress)
-        n, found = len(track), int(track.visible.sum())
-        if skipped:
-            summary.warn(f"{len(skipped)} frame(s) could not be decoded; no ball is reported for them "
-                         f"(first: frame {skipped[0]['frame']})")
-        write_csv(out / "track.csv", track_table(track))
-        if found == 0:
-            summary.warn(f"no ball found in any of the {n} frames: track.csv has no position "
-                         "(is the ball small and moving in this video?); no annotated video or plot was made")
-        else:
-            if options.annotated_video:
-                from sportlens.ball.render import write_annotated
-
-                with progress.step("annotate", total=info.n_frames, unit="frames") as step:
-                    write_annotated(prefetch(decode_frames(info.path, info=info)), track, out / "annotated.mp4",
-                                    options.trail_frames, step)
-            if options.plot:
-                from sportlens.ball.render import plot_track
-
-                plot_track(track, out / "track.png", f"{source.name}: ball in {found}/{n} frames")
-        summary.metrics.update({
-            "model": model_label(options.model), "frames": n, "frames_with_ball": found,
-            "frames_detected": int(raw.visible.sum()), "frames_filled": int((track.visible & ~raw.visible).sum()),
-            "fps": round(n / seconds, 1) if seconds > 0 else None, "video_fps": info.fps,
-            "width": info.width, "height": info.height,
-        })
-        summary.timings["track_s"] = round(seconds, 3)
+        write_track_outputs(info, track, raw, skipped, seconds, out, options, summary, progress)
     return summary
+
+
+def write_track_outputs(info: VideoInfo, track: BallTrack, raw: BallTrack, skipped: list, seconds: float,
+                        out: Path, options: TrackOptions, summary: Summary, progress: Progress) -> None:
+    """The files and metrics of `ball track` for a track already made (post-processed `track`, `raw` before
+    post-processing): track.csv, annotated.mp4 and track.png when a ball was found, the warnings and metrics.
+    out is an output folder the caller prepared. `analyze` calls it for the track made on its shared frames."""
+    n, found = len(track), int(track.visible.sum())
+    if skipped:
+        summary.warn(f"{len(skipped)} frame(s) could not be decoded; no ball is reported for them "
+                     f"(first: frame {skipped[0]['frame']})")
+    write_csv(out / "track.csv", track_table(track))
+    if found == 0:
+        summary.warn(f"no ball found in any of the {n} frames: track.csv has no position "
+                     "(is the ball small and moving in this video?); no annotated video or plot was made")
+    else:
+        if options.annotated_video:
+            from sportlens.ball.render import write_annotated
+
+            with progress.step("annotate", total=info.n_frames, unit="frames") as step:
+                write_annotated(prefetch(decode_frames(info.path, info=info)), track, out / "annotated.mp4",
+                                options.trail_frames, step)
+        if options.plot:
+            from sportlens.ball.render import plot_track
+
+            plot_track(track, out / "track.png", f"{info.path.name}: ball in {found}/{n} frames")
+    summary.metrics.update({
+        "model": model_label(options.model), "frames": n, "frames_with_ball": found,
+        "frames_detected": int(raw.visible.sum()), "frames_filled": int((track.visible & ~raw.visible).sum()),
+        "fps": round(n / seconds, 1) if seconds > 0 else None, "video_fps": info.fps,
+        "width": info.width, "height": info.height,
+    })
+    summary.timings["track_s"] = round(seconds, 3)
 
 
 def _clip_row(clip: LabelledClip, predicted: BallTrack, seconds: float, tolerance_px: float) -> dict:

@@ -9,11 +9,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from sportlens.events import Progress
-from sportlens.io.atomic import write_csv
 from sportlens.io.output_dir import output_run
 from sportlens.movement.options import RepsOptions
 from sportlens.summary import Summary, plain
-from sportlens.video.decode import Frame, VideoInfo, decode_frames, prefetch
+from sportlens.video.decode import Frame, VideoInfo
 
 
 def contiguous_frames(frames: Iterator[Frame], start: int = 0) -> Iterator[Frame]:
@@ -45,10 +44,9 @@ def write_reps(source: Path, info: VideoInfo, pose_dir: Path, pose: Summary, out
 
 def write_ball(source: Path, info: VideoInfo, raw, seconds: float, skipped: list[dict], out_dir: Path, options,
                progress: Progress) -> Summary:
-    """`sportlens ball track`'s files for a raw track made on the shared frames: post-processing, track.csv,
-    annotated.mp4 and track.png (when a ball was found) and summary.json with the same metrics."""
-    from sportlens.ball.formats import track_table
-    from sportlens.ball.models import model_label
+    """`sportlens ball track`'s files for a raw track made on the shared frames: post-processing, then the ball
+    task's own writer (track.csv, annotated.mp4, track.png, the same metrics) and summary.json."""
+    from sportlens.ball.pipeline import write_track_outputs
     from sportlens.ball.postprocess import PostSettings, postprocess
 
     summary = Summary("ball track", inputs=[str(source)], options=plain(options))
@@ -56,30 +54,5 @@ def write_ball(source: Path, info: VideoInfo, raw, seconds: float, skipped: list
         t0 = time.perf_counter()
         track = postprocess(raw, PostSettings(max_jump=options.max_jump, max_gap_frames=options.max_gap_frames))
         seconds += time.perf_counter() - t0
-        n, found = len(track), int(track.visible.sum())
-        if skipped:
-            summary.warn(f"{len(skipped)} frame(s) could not be decoded; no ball is reported for them "
-                         f"(first: frame {skipped[0]['frame']})")
-        write_csv(out_dir / "track.csv", track_table(track))
-        if found == 0:
-            summary.warn(f"no ball found in any of the {n} frames: track.csv has no position "
-                         "(is the ball small and moving in this video?); no annotated video or plot was made")
-        else:
-            if options.annotated_video:
-                from sportlens.ball.render import write_annotated
-
-                with progress.step("annotate ball", total=info.n_frames, unit="frames") as step:
-                    write_annotated(prefetch(decode_frames(info.path, info=info)), track, out_dir / "annotated.mp4",
-                                    options.trail_frames, step)
-            if options.plot:
-                from sportlens.ball.render import plot_track
-
-                plot_track(track, out_dir / "track.png", f"{source.name}: ball in {found}/{n} frames")
-        summary.metrics.update({
-            "model": model_label(options.model), "frames": n, "frames_with_ball": found,
-            "frames_detected": int(raw.visible.sum()), "frames_filled": int((track.visible & ~raw.visible).sum()),
-            "fps": round(n / seconds, 1) if seconds > 0 else None, "video_fps": info.fps,
-            "width": info.width, "height": info.height,
-        })
-        summary.timings["track_s"] = round(seconds, 3)
+        write_track_outputs(info, track, raw, skipped, seconds, out_dir, options, summary, progress)
     return summary
