@@ -44,13 +44,14 @@ def command(
                                             "[reps], [ball], [action], [imu.reps] ...); flags override it."),
     sport: SportChoice | None = typer.Option(None, show_default=False,
                                              help="A ball sport tracks the ball; none/fitness/running do not; auto "
-                                                  "tracks it only with a trained ball model [auto]."),
+                                                  "does not track it yet (name the sport) [auto]."),
     action_model: Path | None = typer.Option(None, metavar="RUN", show_default=False,
                                              help="An `sportlens action train` run folder (or best.pt) for action."),
     exercise: str | None = typer.Option(None, metavar="NAME", show_default=False,
                                         help="reps: the exercise (squat, push-up ...; see `sportlens reps --help`)."),
     ball_model: str | None = typer.Option(None, metavar="NAME|RUN", show_default=False,
-                                          help="ball: classic, a network name or a `ball train` run [classic]."),
+                                          help="ball: classic, a network name or a `ball train` run "
+                                                   "[tracknet-small]."),
     no_video: bool = typer.Option(False, "--no-video",
                                   help="Skip the annotated videos (faster; the report then plays the input)."),
     as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
