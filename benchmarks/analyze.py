@@ -1,0 +1,66 @@
+"""`sportlens analyze` on clip720.mp4 as a whole process, next to the task commands it replaces run one after
+the other (`sportlens pose` + `sportlens reps`, each decoding the video itself) and decode-only, measured
+back to back in the same run. Frames per second of the 420-frame clip; best of --reps repetitions.
+
+    .venv/bin/python benchmarks/analyze.py [--reps 2] [--record]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bench_record import append_row, machine, shared_path, today  # noqa: E402
+
+SECTION = "Analyze and the report (issue 17)"
+
+
+def timed(command: list[str]) -> float:
+    env = dict(os.environ, SPORTLENS_NO_PROGRESS="1")
+    t0 = time.perf_counter()
+    subprocess.run(command, check=True, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return time.perf_counter() - t0
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--reps", type=int, default=2)
+    parser.add_argument("--record", action="store_true")
+    args = parser.parse_args()
+    clip = shared_path("video/clip720.mp4")
+    exe = Path(sys.executable)
+    cli = str(exe.with_name("sportlens"))
+    decode = "from sportlens.video.decode import decode_frames; import sys; sum(1 for _ in decode_frames(sys.argv[1]))"
+    frames = 420
+    load = os.getloadavg()[0]
+    best = {"decode": 0.0, "separate": 0.0, "analyze": 0.0}
+    with tempfile.TemporaryDirectory() as tmp:
+        for rep in range(args.reps):
+            best["decode"] = max(best["decode"], frames / timed([str(exe), "-c", decode, str(clip)]))
+            separate = timed([cli, "pose", str(clip), "-o", f"{tmp}/pose{rep}"]) + timed(
+                [cli, "reps", str(clip), "-o", f"{tmp}/reps{rep}"])
+            best["separate"] = max(best["separate"], frames / separate)
+            best["analyze"] = max(best["analyze"], frames / timed([cli, "analyze", str(clip), "-o", f"{tmp}/an{rep}"]))
+        report = Path(tmp) / "an0" / "report.html"
+        size_kb = report.stat().st_size / 1024 if report.exists() else float("nan")
+    print(f"decode-only {best['decode']:.1f} fps; pose + reps as two commands {best['separate']:.1f} fps; "
+          f"analyze {best['analyze']:.1f} fps (ratio to the two commands {best['analyze'] / best['separate']:.2f}, "
+          f"to decode-only {best['analyze'] / best['decode']:.3f}); report.html {size_kb:.0f} kB")
+    if args.record:
+        append_row(SECTION, "| date | machine | load avg before | clip | decode-only fps | "
+                   "pose + reps (two commands) fps | analyze fps | analyze / two commands | report.html kB |",
+                   f"| {today()} | {machine()} | {load:.1f} | clip720.mp4 1280x720, 420 frames | "
+                   f"{best['decode']:.1f} | "
+                   f"{best['separate']:.1f} | {best['analyze']:.1f} | {best['analyze'] / best['separate']:.2f} | "
+                   f"{size_kb:.0f} |")
+
+
+if __name__ == "__main__":
+    main()
