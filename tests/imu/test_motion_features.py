@@ -129,7 +129,9 @@ def test_nested_cross_validation_chooses_inside_the_training_people():
     result = nested_cross_validate(sets, ["logistic"])
     assert result["n_groups"] == 3 and [f["test_group"] for f in result["folds"]] == ["p0", "p1", "p2"]
     assert all(f["window_s"] in (2.0, 4.0) and f["recipe"] == "logistic" for f in result["folds"])
-    assert all(0.0 <= f["inner_accuracy"] <= 1.0 for f in result["folds"])
+    # inner folds train on ONE person of this generated set, which does not carry over to another (0.5 exactly:
+    # one class for all windows); the outer folds train on two and are perfect
+    assert [f["inner_accuracy"] for f in result["folds"]] == [0.5, 0.5, 0.5]
     assert result["accuracy"] >= 0.95 and result["recording_accuracy"] == 1.0
     with pytest.raises(ModelError, match="at least 3 groups"):
         nested_cross_validate({2.0: window_set(data[:8], 2.0, 1.0)}, ["logistic"])  # 2 people

@@ -30,7 +30,7 @@ def test_compare_two_videos_writes_every_output(run_cli, clips, tmp_path):
     m = summary["metrics"]
     assert m["frames_a"] == 60 and m["frames_b"] == 45
     assert set(m["per_angle"]) <= {"left_elbow", "right_elbow", "left_shoulder", "right_shoulder", "trunk_lean"}
-    assert m["distance"] >= 0 and len(m["deviations"]) == 3
+    assert m["distance"] > 0 and len(m["deviations"]) == 3
     assert {"pose_a/", "pose_b/", "distances.csv", "path.csv", "deviations.csv", "compare.png",
             "compare.mp4"} <= set(summary["outputs"])
     path = pd.read_csv(out / "path.csv")
