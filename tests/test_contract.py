@@ -92,6 +92,8 @@ class Inputs:
     imu_model: Path | None = None
     penn: Path | None = None  # generated skeleton clips in Penn Action's layout
     action_run: Path | None = None
+    pose_photos: Path | None = None  # the astronaut upright and lying (CLASS/ sub-folders of photos)
+    posecls_run: Path | None = None
 
 
 @pytest.fixture(scope="module")
@@ -117,6 +119,11 @@ def inputs(tmp_path_factory, one_torch_thread, labelled_imu_csv) -> Inputs:
     made.action_run = root / "action-run"
     assert main(["action", "train", str(made.penn), "-o", str(made.action_run), "--epochs", "1",
                  "--model", "skeleton-tcn-small", "--batch-size", "4"]) == 0
+    from sportlens.posecls.synthetic import write_pose_photos
+
+    made.pose_photos = write_pose_photos(root / "pose-photos")
+    made.posecls_run = root / "posecls-run"
+    assert main(["posecls", "train", str(made.pose_photos), "-o", str(made.posecls_run), "--n-trees", "20"]) == 0
     made.imu_model = root / "imu-model"
     assert main(["imu", "train", str(made.imu_labelled), "--group-col", "person", "--recipe", "logistic",
                  "-o", str(made.imu_model)]) == 0
@@ -149,6 +156,9 @@ CALLS: dict[str, Call] = {
                                        "--batch-size", "4"]),
     "action eval": Call(lambda i, o: [i.action_run, i.penn, "-o", o], input_index=1),
     "action predict": Call(lambda i, o: [i.action_run, i.penn / "labels" / "0001.mat", "-o", o], input_index=1),
+    "posecls train": Call(lambda i, o: [i.pose_photos, "-o", o, "--n-trees", "20"]),
+    "posecls eval": Call(lambda i, o: [i.posecls_run, i.pose_photos, "-o", o], input_index=1),
+    "posecls predict": Call(lambda i, o: [i.posecls_run, i.pose_photos / "upright", "-o", o], input_index=1),
     "ball track": Call(lambda i, o: [i.ball / "00001.mp4", "-o", o, "--no-video"]),
     "ball eval": Call(lambda i, o: [i.ball, "-o", o]),
     "ball train": Call(lambda i, o: [i.ball_train, "-o", o, "--epochs", "1", "--steps-per-epoch", "1",

@@ -86,6 +86,7 @@ TASKS = [
     ("sportlens.imu.cli", "imu", "group"),
     ("sportlens.ball.cli", "ball", "group"),
     ("sportlens.action.cli", "action", "group"),
+    ("sportlens.posecls.cli", "posecls", "group"),
     ("sportlens.report.cli", "analyze", "command"),
 ]
 _registered = False

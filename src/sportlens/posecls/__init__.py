@@ -1,0 +1,1 @@
+"""Pose classification from BlazePose keypoints: `sportlens posecls train|eval|predict`."""
