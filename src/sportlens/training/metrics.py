@@ -17,6 +17,7 @@ def classification_metrics(y_true: np.ndarray, y_pred: np.ndarray, classes: Sequ
     """
     y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
     present = np.union1d(y_true, y_pred)
+    present = present[(present >= 0) & (present < len(classes))]  # -1 means "no prediction": not a class
     precision, recall, f1, support = precision_recall_fscore_support(
         y_true, y_pred, labels=np.arange(len(classes)), zero_division=0
     )
