@@ -9,24 +9,15 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_record import append_row, machine, shared_path, today  # noqa: E402
+from bench_record import append_row, machine, shared_path, timed_process, today  # noqa: E402
 
 SECTION = "Analyze and the report (issue 17)"
-
-
-def timed(command: list[str]) -> float:
-    env = dict(os.environ, SPORTLENS_NO_PROGRESS="1")
-    t0 = time.perf_counter()
-    subprocess.run(command, check=True, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return time.perf_counter() - t0
 
 
 def main() -> None:
@@ -43,11 +34,12 @@ def main() -> None:
     best = {"decode": 0.0, "separate": 0.0, "analyze": 0.0}
     with tempfile.TemporaryDirectory() as tmp:
         for rep in range(args.reps):
-            best["decode"] = max(best["decode"], frames / timed([str(exe), "-c", decode, str(clip)]))
-            separate = timed([cli, "pose", str(clip), "-o", f"{tmp}/pose{rep}"]) + timed(
+            best["decode"] = max(best["decode"], frames / timed_process([str(exe), "-c", decode, str(clip)]))
+            separate = timed_process([cli, "pose", str(clip), "-o", f"{tmp}/pose{rep}"]) + timed_process(
                 [cli, "reps", str(clip), "-o", f"{tmp}/reps{rep}"])
             best["separate"] = max(best["separate"], frames / separate)
-            best["analyze"] = max(best["analyze"], frames / timed([cli, "analyze", str(clip), "-o", f"{tmp}/an{rep}"]))
+            analyze = timed_process([cli, "analyze", str(clip), "-o", f"{tmp}/an{rep}"])
+            best["analyze"] = max(best["analyze"], frames / analyze)
         report = Path(tmp) / "an0" / "report.html"
         size_kb = report.stat().st_size / 1024 if report.exists() else float("nan")
     print(f"decode-only {best['decode']:.1f} fps; pose + reps as two commands {best['separate']:.1f} fps; "

@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import os
 import platform
+import subprocess
 import sys
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -56,3 +58,11 @@ def append_row(section: str, header: str, row: str) -> None:
     tmp = BENCHMARKS_MD.with_name(".tmp-BENCHMARKS.md")
     tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
     os.replace(tmp, BENCHMARKS_MD)
+
+
+def timed_process(command: list[str]) -> float:
+    """Wall seconds of a whole command run as its own process (progress bars off, output discarded)."""
+    env = dict(os.environ, SPORTLENS_NO_PROGRESS="1")
+    t0 = time.perf_counter()
+    subprocess.run(command, check=True, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return time.perf_counter() - t0

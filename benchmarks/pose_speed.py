@@ -9,15 +9,13 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_record import append_row, machine, shared_path, today  # noqa: E402
+from bench_record import append_row, machine, shared_path, timed_process, today  # noqa: E402
 
 SECTION = "Pose speed and start-up (issue 12)"
 BARE = """
@@ -35,13 +33,6 @@ print(n)
 """
 
 
-def timed(command: list[str]) -> float:
-    env = dict(os.environ, SPORTLENS_NO_PROGRESS="1")
-    t0 = time.perf_counter()
-    subprocess.run(command, check=True, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return time.perf_counter() - t0
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reps", type=int, default=2)
@@ -55,14 +46,14 @@ def main() -> None:
     rows = {"bare_full": [], "bare_640": [], "e2e": [], "e2e_novideo": []}
     with tempfile.TemporaryDirectory() as tmp:
         for rep in range(args.reps):  # interleaved: load changes hit every variant
-            rows["bare_full"].append(frames / timed([str(exe), "-c", BARE, str(clip), "0"]))
-            rows["bare_640"].append(frames / timed([str(exe), "-c", BARE, str(clip), "640"]))
-            rows["e2e"].append(frames / timed([*cli, "pose", str(clip), "-o", f"{tmp}/full{rep}"]))
-            rows["e2e_novideo"].append(frames / timed([*cli, "pose", str(clip), "-o", f"{tmp}/nov{rep}",
+            rows["bare_full"].append(frames / timed_process([str(exe), "-c", BARE, str(clip), "0"]))
+            rows["bare_640"].append(frames / timed_process([str(exe), "-c", BARE, str(clip), "640"]))
+            rows["e2e"].append(frames / timed_process([*cli, "pose", str(clip), "-o", f"{tmp}/full{rep}"]))
+            rows["e2e_novideo"].append(frames / timed_process([*cli, "pose", str(clip), "-o", f"{tmp}/nov{rep}",
                                                        "--no-video"]))
         helps = {}
         for command in (["--help"], ["pose", "--help"], ["classify", "train", "--help"], ["imu", "reps", "--help"]):
-            times = sorted(timed([*cli, *command]) for _ in range(5))
+            times = sorted(timed_process([*cli, *command]) for _ in range(5))
             helps[" ".join(command)] = times[2]
     best = {k: max(v) for k, v in rows.items()}
     bare = max(best["bare_full"], best["bare_640"])

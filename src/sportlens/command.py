@@ -52,3 +52,9 @@ def print_result(text: str) -> None:
     from rich.console import Console
 
     Console(soft_wrap=True, highlight=False).print(text)
+
+
+def top_k_lines(predictions: list[dict]) -> list[str]:
+    """'input: label 0.912, label 0.051' per prediction row ({"input", "top_k": [{"label", "probability"}]})."""
+    return [f"{row['input']}: " + ", ".join(f"{t['label']} {t['probability']:.3f}" for t in row["top_k"])
+            for row in predictions]

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import typer
 
-from sportlens.command import JSON_HELP, OUT_HELP, print_result, report, run_task
+from sportlens.command import JSON_HELP, OUT_HELP, report, run_task, top_k_lines
 
 app = typer.Typer(help="Action and stroke recognition from skeleton sequences: train, evaluate, predict.",
                   no_args_is_help=True)
@@ -94,11 +94,4 @@ def predict(
 
     options = PredictOptions(top_k=top_k)
     summary = run_task("action predict", lambda progress: run_predict(run, inputs, out, options, progress))
-    lines = [f"{row['input']}: " + ", ".join(f"{t['label']} {t['probability']:.3f}" for t in row["top_k"])
-             for row in summary.metrics["predictions"]]
-    if as_json:
-        report(summary, True, lines)
-    else:
-        report(summary, False)
-        for line in lines:
-            print_result(line)
+    report(summary, as_json, top_k_lines(summary.metrics["predictions"]))

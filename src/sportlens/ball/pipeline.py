@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -18,21 +17,7 @@ from sportlens.events import Progress, ensure_progress
 from sportlens.io.atomic import write_csv
 from sportlens.io.output_dir import output_run
 from sportlens.summary import Summary, plain
-from sportlens.video.decode import Frame, VideoInfo, decode_frames, prefetch, probe_video
-
-
-def _contiguous(frames: Iterable[Frame], skipped: list, step=None) -> Iterator[Frame]:
-    """Frames with no index missing: a frame the decoder skipped is replaced by the one before it (no motion
-    there, so no ball is reported for it), so track row k is always frame k."""
-    expected, last = 0, None
-    for frame in frames:
-        while last is not None and frame.index > expected:
-            yield Frame(expected, last.time_s, last.image)
-            expected += 1
-        yield frame
-        last, expected = frame, frame.index + 1
-        if step is not None:
-            step.advance()
+from sportlens.video.decode import VideoInfo, contiguous_frames, decode_frames, prefetch, probe_video
 
 
 def track_source(info: VideoInfo, model: str, post: PostSettings, progress: Progress | None = None,
@@ -47,9 +32,9 @@ def track_source(info: VideoInfo, model: str, post: PostSettings, progress: Prog
     frames = decode_frames(info.path, info=info, on_skip=lambda i, why: skipped.append({"frame": i, "reason": why}))
     if progress is not None:
         with progress.step("track", total=info.n_frames, unit="frames") as step:
-            raw = tracker(_contiguous(prefetch(frames), skipped, step))
+            raw = tracker(contiguous_frames(prefetch(frames), step=step))
     else:
-        raw = tracker(_contiguous(prefetch(frames), skipped))
+        raw = tracker(contiguous_frames(prefetch(frames)))
     if n_frames is not None and len(raw) != n_frames:
         pts = np.full((n_frames, 2), np.nan)
         conf = np.zeros(n_frames)

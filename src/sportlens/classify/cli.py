@@ -16,7 +16,7 @@ import typer
 
 from sportlens.classify import options as opts
 from sportlens.classify.recipes import RECIPES
-from sportlens.command import JSON_HELP, OUT_HELP, report, run_task
+from sportlens.command import JSON_HELP, OUT_HELP, report, run_task, top_k_lines
 
 app = typer.Typer(
     help="Image classification of sport scenes and poses: train, evaluate, review mistakes, clean, predict, export.",
@@ -169,10 +169,7 @@ def predict(
     from sportlens.classify.predict import run_predict
 
     summary = run_task("classify predict", lambda progress: run_predict(run, target, out, options, progress))
-    lines = [f"{row['input']}: " + ", ".join(f"{t['label']} {t['probability']:.3f}" for t in row["top_k"])
-             for row in summary.metrics["predictions"]]
-    _show("\n".join(lines), as_json)
-    report(summary, as_json, out_dir=out)
+    report(summary, as_json, top_k_lines(summary.metrics["predictions"]), out_dir=out)
 
 
 @app.command()

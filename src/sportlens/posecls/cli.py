@@ -10,7 +10,7 @@ from pathlib import Path
 
 import typer
 
-from sportlens.command import JSON_HELP, OUT_HELP, print_result, report, run_task
+from sportlens.command import JSON_HELP, OUT_HELP, report, run_task, top_k_lines
 
 app = typer.Typer(help="Pose classification from keypoints (photos): train, evaluate, predict.",
                   no_args_is_help=True)
@@ -75,11 +75,4 @@ def predict(
 
     options = PredictOptions(top_k=top_k, max_side=max_side)
     summary = run_task("posecls predict", lambda progress: run_predict(run, inputs, out, options, progress))
-    lines = [f"{row['input']}: " + ", ".join(f"{t['label']} {t['probability']:.3f}" for t in row["top_k"])
-             for row in summary.metrics["predictions"]]
-    if as_json:
-        report(summary, True, lines)
-    else:
-        report(summary, False)
-        for line in lines:
-            print_result(line)
+    report(summary, as_json, top_k_lines(summary.metrics["predictions"]))

@@ -207,8 +207,7 @@ def _decode_pass(plan, options: AnalyzeOptions, progress: Progress, want_pose: b
 
     from sportlens.pose.pipeline import estimate_frames
     from sportlens.report.fanout import Consumer, fan_out
-    from sportlens.report.stages import contiguous_frames
-    from sportlens.video.decode import Frame, decode_frames, prefetch
+    from sportlens.video.decode import Frame, contiguous_frames, decode_frames, prefetch
 
     info = plan.info
     skipped: list[dict] = []

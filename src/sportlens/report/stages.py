@@ -5,26 +5,13 @@ and the same files as `sportlens reps` and `sportlens ball track`, fed from the 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 from sportlens.events import Progress
 from sportlens.io.output_dir import output_run
 from sportlens.movement.options import RepsOptions
 from sportlens.summary import Summary, plain
-from sportlens.video.decode import Frame, VideoInfo
-
-
-def contiguous_frames(frames: Iterator[Frame], start: int = 0) -> Iterator[Frame]:
-    """Frames with no index missing (a frame the decoder skipped repeats the one before it, so nothing moves
-    there), re-indexed from 0, as the ball trackers expect: track row k is frame start + k."""
-    expected, last = start, None
-    for frame in frames:
-        while last is not None and frame.index > expected:
-            yield Frame(expected - start, last.time_s, last.image)
-            expected += 1
-        yield Frame(frame.index - start, frame.time_s, frame.image)
-        last, expected = frame, frame.index + 1
+from sportlens.video.decode import VideoInfo
 
 
 def write_reps(source: Path, info: VideoInfo, pose_dir: Path, pose: Summary, out_dir: Path, options: RepsOptions,

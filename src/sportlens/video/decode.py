@@ -8,7 +8,7 @@ at all raises a VideoError naming it.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -292,6 +292,21 @@ def _decode_video(info: VideoInfo, size, max_side, on_skip, start_frame=0, stop_
                 on_skip(missing, "stream ended early (file truncated or corrupt)")
     finally:
         container.close()
+
+
+def contiguous_frames(frames: Iterable[Frame], start: int = 0, step=None) -> Iterator[Frame]:
+    """Frames with no index missing, re-indexed from `start` to 0: a frame the decoder skipped is replaced by
+    the one before it (nothing moves there), so consumer row k is always source frame start + k (the ball
+    trackers need this). `step` (a progress step) advances once per decoded frame."""
+    expected, last = start, None
+    for frame in frames:
+        while last is not None and frame.index > expected:
+            yield Frame(expected - start, last.time_s, last.image)
+            expected += 1
+        yield Frame(frame.index - start, frame.time_s, frame.image) if start else frame
+        last, expected = frame, frame.index + 1
+        if step is not None:
+            step.advance()
 
 
 def prefetch(frames: Iterator[Frame], depth: int = 8) -> Iterator[Frame]:
