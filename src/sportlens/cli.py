@@ -136,7 +136,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     except (typer.Abort, KeyboardInterrupt, Cancelled):
         stderr.print("[red]interrupted[/]: stopped; an output folder being written is left without summary.json "
-                     "(marked incomplete): rerun the command to redo it (classify train: add --resume to continue)",
+                     "(marked incomplete): rerun the command to redo it, or add --resume where it has one",
                      highlight=False, soft_wrap=True)
         return 130
     except typer.TyperException as exc:  # usage errors (a bad choice, a missing option, an unknown command)
