@@ -37,21 +37,19 @@ def report(summary: Summary, as_json: bool, lines: list[str] | None = None, out_
     for warning in summary.warnings:  # a file name such as photos[1].jpg must not be read as markup
         stderr_console.print(f"[yellow]warning:[/] {escape(warning)}", highlight=False, soft_wrap=True)
     for line in lines or []:
-        if as_json:
-            stderr_console.print(line, highlight=False, soft_wrap=True)
-        else:
-            print_result(line)
+        print_result(line, as_json)
     if out_dir is not None:
         stderr_console.print(f"outputs in [bold]{escape(str(out_dir))}[/]", highlight=False, soft_wrap=True)
     if as_json:
         print_json(summary.to_dict())
 
 
-def print_result(text: str) -> None:
-    """A result people read or pipe (tables, labels): stdout, so `| less` shows it."""
+def print_result(result, as_json: bool = False) -> None:
+    """A result people read or pipe (a line of text or a rich table): stdout, so `| less` shows it; stderr
+    when stdout carries the --json summary."""
     from rich.console import Console
 
-    Console(soft_wrap=True, highlight=False).print(text)
+    Console(stderr=as_json, soft_wrap=True, highlight=False).print(result)
 
 
 def top_k_lines(predictions: list[dict]) -> list[str]:

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from enum import Enum
 from pathlib import Path
-from typing import Any, get_args
+from typing import get_args
 
 import typer
 
 from sportlens.classify import options as opts
 from sportlens.classify.recipes import RECIPES
-from sportlens.command import JSON_HELP, OUT_HELP, report, run_task, top_k_lines
+from sportlens.command import JSON_HELP, OUT_HELP, print_result, report, run_task, top_k_lines
 
 app = typer.Typer(
     help="Image classification of sport scenes and poses: train, evaluate, review mistakes, clean, predict, export.",
@@ -35,13 +35,6 @@ Amp = _choices("Amp", get_args(opts.Amp))
 Device = _choices("Device", get_args(opts.Device))
 BudgetClock = _choices("BudgetClock", get_args(opts.BudgetClock))
 EvalSplit = _choices("EvalSplit", get_args(opts.EvalSplit))
-
-
-def _show(result: Any, as_json: bool) -> None:
-    """A result (text or a rich table): stdout, or stderr when stdout carries the --json summary."""
-    from rich.console import Console
-
-    Console(stderr=as_json, soft_wrap=True, highlight=False).print(result)
 
 
 @app.command()
@@ -80,7 +73,7 @@ def train(
     summary = run_task("classify train", lambda progress: run_train(data, out, options, progress))
     m = summary.metrics
     test = m["test"]
-    _show(
+    print_result(
         f"{m['model']}: best validation accuracy {m['val'].get('accuracy', float('nan')):.3f} "
         f"(epoch {m['training']['best_epoch']} of {m['training']['epochs_run']})"
         + ("" if test is None else f", test accuracy {test['accuracy']:.3f}, macro F1 {test['macro_f1']:.3f} "
@@ -112,8 +105,8 @@ def evaluate(
                   title=f"{m['model']} on {m['split']}")
     for name, row in m["per_class"].items():
         table.add_row(name, f"{row['precision']:.3f}", f"{row['recall']:.3f}", f"{row['f1']:.3f}", str(row["support"]))
-    _show(table, as_json)
-    _show(f"accuracy {m['accuracy']:.3f}, macro F1 {m['macro_f1']:.3f} on {m['n_images']} images", as_json)
+    print_result(table, as_json)
+    print_result(f"accuracy {m['accuracy']:.3f}, macro F1 {m['macro_f1']:.3f} on {m['n_images']} images", as_json)
     report(summary, as_json, out_dir=out or Path(m["run"]) / "eval")
 
 
@@ -133,7 +126,7 @@ def review(
     summary = run_task("classify review", lambda progress: run_review(run, data, out, options, progress))
     m = summary.metrics
     folder = out or Path(m["run"]) / "review"
-    _show(f"{m['n_images']} images: {m['n_predicted_other_class']} predicted as another class, "
+    print_result(f"{m['n_images']} images: {m['n_predicted_other_class']} predicted as another class, "
           f"{m['n_duplicate_pairs']} near-duplicate pairs; open {folder / 'review.html'}", as_json)
     report(summary, as_json, out_dir=folder)
 
@@ -151,7 +144,7 @@ def clean(
 
     summary = run_task("classify clean", lambda progress: run_clean(data, decisions, out, options, progress))
     m = summary.metrics
-    _show(f"kept {m['kept']}, relabelled {m['relabelled']}, dropped {m['dropped']}: {m['manifest']} "
+    print_result(f"kept {m['kept']}, relabelled {m['relabelled']}, dropped {m['dropped']}: {m['manifest']} "
           f"(train on it with `sportlens classify train {m['manifest']} -o RUN`)", as_json)
     report(summary, as_json, out_dir=out)
 
@@ -185,8 +178,8 @@ def export(
 
     summary = run_task("classify export", lambda progress: run_export(run, out, options, progress))
     check = summary.metrics["check"]
-    _show(f"{out / 'model.onnx'}: max |ONNX - PyTorch| = {check['max_abs_diff']:.1e} on {check['n_images']} images",
-          as_json)
+    print_result(f"{out / 'model.onnx'}: max |ONNX - PyTorch| = {check['max_abs_diff']:.1e} on "
+                 f"{check['n_images']} images", as_json)
     report(summary, as_json, out_dir=out)
 
 
@@ -202,6 +195,6 @@ def models(as_json: bool = typer.Option(False, "--json", help=JSON_HELP)) -> Non
         r = RECIPES[name]
         table.add_row(name, str(r.image_size), str(r.batch_size), str(r.epochs), f"{r.lr:g}",
                       f"{r.mixup_alpha:g}/{r.cutmix_alpha:g}")
-    _show(table, as_json)
+    print_result(table, as_json)
     summary = Summary(command="classify models", metrics={"models": {n: RECIPES[n].to_dict() for n in sorted(RECIPES)}})
     report(summary, as_json)

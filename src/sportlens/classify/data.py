@@ -30,7 +30,6 @@ from sportlens.events import Progress, ensure_progress
 from sportlens.training.splits import stratified_split
 
 SPLIT_FOLDERS = {"train": "train", "valid": "val", "val": "val", "validation": "val", "test": "test"}
-SPLITS = ("train", "val", "test")
 VAL_FRACTION_OF_TRAIN = 0.15
 
 
