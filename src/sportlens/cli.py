@@ -88,6 +88,7 @@ TASKS = [
     ("sportlens.action.cli", "action", "group"),
     ("sportlens.posecls.cli", "posecls", "group"),
     ("sportlens.report.cli", "analyze", "command"),
+    ("sportlens.service.cli", "serve", "command"),
 ]
 _registered = False
 
