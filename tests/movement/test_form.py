@@ -1,4 +1,5 @@
-"""Form rules on hand-made keypoint sequences: a plank with sagging or piked hips, squats deep and shallow."""
+"""Form rules on hand-made keypoint sequences: a plank with sagging or piked hips, squats deep and shallow, a
+skier's head against the trunk, a board rider's stance (mirrored camera and not)."""
 
 from __future__ import annotations
 
@@ -82,8 +83,122 @@ def test_knee_travel_in_shank_lengths_towards_the_toes():
 def test_rules_are_consistent_data_and_the_docs_table_is_generated_from_them():
     for rule in RULES:
         assert rule.exercise in EXERCISES and rule.measure in MEASURES
-        assert rule.statistic in ("max", "min") and rule.op in (">=", "<=")
+        assert rule.statistic in ("max", "min", "median") and rule.op in (">=", "<=")
+        assert rule.labels is None or (len(rule.labels) == 2 and rule.labels[0] != rule.labels[1])
     names = [(r.exercise, r.name) for r in RULES]
     assert len(names) == len(set(names))
     docs = (Path(__file__).resolve().parents[2] / "docs" / "movement.md").read_text()
     assert rules_markdown() in docs
+
+
+RATE = 30.0
+
+
+def side_view(n: int, hip_x: np.ndarray | float, trunk_deg: float = 0.0, head_deg: float = 0.0, facing: int = 1,
+              lead_left_px: float = 0.0) -> dict[str, np.ndarray]:
+    """n frames of a person in side view facing the image's right (facing=1) or left (-1), mid-hip at (hip_x, 300),
+    trunk 100 px long leaning trunk_deg forward (towards the face), the head line (mid-shoulder to mid-ear, 30 px)
+    tipped head_deg further forward than the trunk; ankles at y 480 with the left one lead_left_px ahead of the
+    right one in the facing direction. Left and right of each pair are 4 px apart in x (a side view)."""
+    hip = np.column_stack([np.broadcast_to(np.asarray(hip_x, float), (n,)), np.full(n, 300.0)])
+    lean, tip = np.radians(trunk_deg), np.radians(trunk_deg + head_deg)
+    shoulder = hip + 100 * np.array([facing * np.sin(lean), -np.cos(lean)])
+    ear = shoulder + 30 * np.array([facing * np.sin(tip), -np.cos(tip)])
+    nose = ear + np.array([facing * 12.0, 4.0])
+    foot = hip + np.array([0.0, 180.0])
+    pts = {"nose": nose}
+    for name, centre in (("shoulder", shoulder), ("hip", hip), ("ear", ear)):
+        pts[f"left_{name}"], pts[f"right_{name}"] = centre - [2.0, 0], centre + [2.0, 0]
+    pts["left_ankle"] = foot + [facing * lead_left_px / 2, 0]
+    pts["right_ankle"] = foot - [facing * lead_left_px / 2, 0]
+    return pts
+
+
+def flipped_image(points: dict[str, np.ndarray], width: float = 1000.0) -> dict[str, np.ndarray]:
+    """The same scene filmed from the other side: x reflected, each keypoint keeping its anatomical name."""
+    return {k: np.column_stack([width - v[:, 0], v[:, 1]]) for k, v in points.items()}
+
+
+def mirrored_camera(points: dict[str, np.ndarray], width: float = 1000.0) -> dict[str, np.ndarray]:
+    """What the pose model reports on a mirrored (selfie) video of the scene: the image reflected, and the model
+    names each side as it appears, so the anatomical left is reported as right."""
+    from sportlens.movement.form import swap_sides
+
+    return swap_sides(flipped_image(points, width))
+
+
+def stance(points: dict[str, np.ndarray], mirrored: bool = False) -> str | None:
+    from sportlens.movement.form import evaluate_form, measure_curves, rules_for
+
+    rules = rules_for("board")
+    [row] = evaluate_form(rules, measure_curves(rules, {}, points, RATE, mirrored), [(0, len(points["nose"]) - 1)])
+    return row["stance_label"]
+
+
+def test_stance_from_the_foot_leading_the_direction_of_travel():
+    n = 60
+    travel = 100 + 200 * np.arange(n) / RATE  # 2 torso lengths/s to the right
+    regular = side_view(n, travel, trunk_deg=10, lead_left_px=80)
+    goofy = side_view(n, travel, trunk_deg=10, lead_left_px=-80)
+    assert stance(regular) == "regular" and stance(goofy) == "goofy"
+    # filmed from the other side (travelling left on screen): the same stance
+    assert stance(flipped_image(regular)) == "regular" and stance(flipped_image(goofy)) == "goofy"
+    # riding backwards (fakie): the head looks back but the rider travels right: the travel decides
+    assert stance(side_view(n, travel, facing=-1, lead_left_px=-80)) == "regular"
+    # a mirrored camera shows a regular rider as goofy unless the flag swaps the sides back
+    assert stance(mirrored_camera(regular)) == "goofy"
+    assert stance(mirrored_camera(regular), mirrored=True) == "regular"
+    assert stance(mirrored_camera(goofy), mirrored=True) == "goofy"
+
+
+def test_stance_of_a_rider_not_travelling_across_the_image_follows_the_head():
+    from sportlens.movement.form import left_foot_lead
+
+    n = 30  # a camera that pans along: the rider stays at x 500
+    assert stance(side_view(n, 500.0, facing=1, lead_left_px=80)) == "regular"
+    left_looking = side_view(n, 500.0, facing=-1, lead_left_px=-80)  # right ankle 40 px left of the hip
+    assert stance(left_looking) == "goofy"
+    np.testing.assert_allclose(left_foot_lead({}, left_looking, RATE), -0.8, atol=1e-9)  # torso lengths
+    assert stance(mirrored_camera(left_looking), mirrored=True) == "goofy"
+    # the face towards the camera: no facing direction and no travel, so no stance rather than a guess
+    frontal = side_view(n, 500.0, lead_left_px=80)
+    frontal["nose"] = (frontal["left_ear"] + frontal["right_ear"]) / 2
+    assert stance(frontal) is None
+
+
+@pytest.mark.parametrize("facing", [1, -1])
+def test_skiing_head_up_rule_at_known_angles(facing):
+    from sportlens.movement.form import neck_flexion
+
+    n = 10
+    # trunk 35 deg forward; the head held 25 deg back from the trunk line (up, looking ahead), then 12 deg forward
+    points = {k: np.concatenate([a, b]) for (k, a), b in zip(
+        side_view(n, 300.0, trunk_deg=35, head_deg=-25, facing=facing).items(),
+        side_view(n, 300.0, trunk_deg=35, head_deg=12, facing=facing).values(), strict=True)}
+    np.testing.assert_allclose(neck_flexion({}, points, RATE), [-25] * n + [12] * n, atol=1e-9)
+    rules = rules_for("skiing")
+    rows = evaluate_form(rules, measure_curves(rules, {}, points, RATE), [(0, n - 1), (n, 2 * n - 1)])
+    assert rows == [{"head_up": -25.0, "head_up_ok": True}, {"head_up": 12.0, "head_up_ok": False}]
+    summary = form_summary(rules, rows)["head_up"]
+    assert (summary["threshold"], summary["op"], summary["statistic"], summary["passed"], summary["measured"]) == \
+        (0.0, "<=", "median", 1, 2)
+
+
+def test_label_rules_count_each_label_in_the_summary():
+    rules = rules_for("board")
+    rows = [{"stance": 0.4, "stance_label": "regular"}, {"stance": -0.3, "stance_label": "goofy"},
+            {"stance": 0.2, "stance_label": "regular"}, {"stance": None, "stance_label": None}]
+    summary = form_summary(rules, rows)["stance"]
+    assert summary["labels"] == {"regular": 2, "goofy": 1} and summary["measured"] == 3
+    assert "passed" not in summary and summary["threshold"] == 0.0
+
+
+def test_segments_without_repetitions_bridge_short_gaps():
+    from sportlens.movement.form import seen_segments
+
+    n = 90
+    pts = side_view(n, 300.0)
+    for k in pts:
+        pts[k][40:45] = np.nan  # 5 frames lost: bridged (max 15 at 30 fps)
+        pts[k][60:80] = np.nan  # 20 frames lost: splits; 80..89 is 10 frames, under 0.5 s: dropped
+    assert seen_segments(pts, RATE) == [(0, 59)]

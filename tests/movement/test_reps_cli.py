@@ -94,3 +94,22 @@ def test_reps_with_an_exercise_reports_its_form_rules_per_repetition(run_cli, sw
         for rule in rules:
             assert {rule.name, f"{rule.name}_ok"} <= set(table.columns)
         assert {"elbow_depth", "elbow_depth_ok"} <= set(m["reps"][0])
+
+
+def test_skill_rules_without_repetitions_are_reported_per_segment(run_cli, tmp_path):
+    """A still person (the astronaut, upper body only): no repetition, so the board rule is read on the one
+    segment with the person in view; no ankles are seen, so the stance stays empty rather than guessed."""
+    clip = rotating_clip(tmp_path / "still.mp4", seconds=2.0, fps=15.0, amplitude_deg=0.0, size=256)
+    out = tmp_path / "out"
+    result = run_cli("reps", clip.path, "-o", out, "--exercise", "board", "--mirrored", "--no-video", "--json")
+    assert result.code == 0, result.stderr
+    m = result.json()["metrics"]
+    assert m["count"] == 0 and m["form_by"] == "segment" and m["mirrored"] is True
+    assert m["form_rows"] == [{"segment": 1, "start_frame": 0, "end_frame": 29, "start_s": 0.0, "end_s": 1.933,
+                               "stance": None, "stance_label": None}]
+    assert m["form"]["stance"]["threshold"] == 0.0 and m["form"]["stance"]["measured"] == 0
+    assert m["form"]["stance"]["labels"] == {"regular": 0, "goofy": 0}
+    table = pd.read_csv(out / "form.csv")
+    assert list(table.columns) == ["segment", "start_frame", "end_frame", "start_s", "end_s", "stance",
+                                   "stance_label"]
+    assert not (out / "reps.csv").exists()

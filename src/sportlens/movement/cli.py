@@ -30,14 +30,17 @@ class ExerciseChoice(StrEnum):
     curl = "curl"
     lateral_raise = "lateral-raise"
     press = "press"
+    skiing = "skiing"
+    board = "board"
 
 
 def command(
     video: Path = typer.Argument(..., metavar="VIDEO", show_default=False, help="A video (mp4/mov/avi/mkv)."),
     out: Path = typer.Option(..., "-o", "--out", help=OUT_HELP, show_default=False),
     exercise: ExerciseChoice = typer.Option(ExerciseChoice.auto, "--exercise",
-                                            help="Limit the driving signal to this exercise's joints; auto "
-                                                 "picks the most periodic pose signal."),
+                                            help="Limit the driving signal to this exercise's joints and report "
+                                                 "its form rules (skiing, board: skill rules per segment when "
+                                                 "nothing repeats); auto picks the most periodic pose signal."),
     min_period: float | None = typer.Option(None, metavar="SECONDS", show_default=False,
                                             help="Shortest repetition considered [0.5]."),
     max_period: float | None = typer.Option(None, metavar="SECONDS", show_default=False,
@@ -50,6 +53,9 @@ def command(
                                              help="Shrink frames to this longer side for pose estimation [640]."),
     workers: int | None = typer.Option(None, metavar="N", show_default=False,
                                        help="Track this many segments of a long video in parallel threads [2]."),
+    mirrored: bool = typer.Option(False, "--mirrored",
+                                  help="The video is a mirror image (selfie camera): left and right are swapped "
+                                       "back before the form rules (board stance)."),
     no_video: bool = typer.Option(False, "--no-video", help="Skip reps.mp4 (faster)."),
     as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
 ) -> None:
@@ -60,7 +66,8 @@ def command(
 
     flags = {"exercise": exercise.value, "min_period_s": min_period, "max_period_s": max_period,
              "min_range_deg": min_range, "start_s": start, "end_s": end, "pose_max_side": pose_max_side,
-             "workers": workers, "annotated_video": False if no_video else None}
+             "workers": workers, "annotated_video": False if no_video else None,
+             "mirrored": True if mirrored else None}
     options = options_from_mapping(RepsOptions, {k: v for k, v in flags.items() if v is not None},
                                    "the command line")
     summary = run_task("reps", lambda progress: run_reps(video, out, options, progress))

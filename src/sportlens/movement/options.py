@@ -8,7 +8,7 @@ from typing import Literal
 from sportlens.options import OptionError, check_literals, check_range
 
 Exercise = Literal["auto", "squat", "push-up", "pull-up", "dips", "lunge", "sit-up", "jumping-jack", "curl",
-                   "lateral-raise", "press"]
+                   "lateral-raise", "press", "skiing", "board"]
 MIN_POSE_SIDE = 96
 
 
@@ -27,6 +27,7 @@ class RepsOptions:
     end_s: float | None = None  # ... up to this time
     annotated_video: bool = True
     plot: bool = True
+    mirrored: bool = False  # the video is a mirror image (selfie camera): left/right swapped back for the rules
 
     def __post_init__(self) -> None:
         check_literals(self)

@@ -13,7 +13,7 @@ from sportlens.errors import UserError
 from sportlens.events import Progress, ensure_progress
 from sportlens.io.atomic import write_csv
 from sportlens.io.output_dir import output_run
-from sportlens.movement.form import evaluate_form, form_summary, measure_curves, rules_for
+from sportlens.movement.form import evaluate_form, form_summary, measure_curves, rules_for, seen_segments
 from sportlens.movement.options import RepsOptions
 from sportlens.movement.reps import RepCount, candidates, count_repetitions, pose_signals
 from sportlens.summary import Summary, plain
@@ -82,11 +82,19 @@ def reps_from_pose(source: Path, info, pose_dir: Path, pose: Summary, out_dir: P
     table = rep_table(result, frames, fps, range_angle)
     rules = rules_for(options.exercise)
     if rules:
-        form = evaluate_form(rules, measure_curves(rules, values, points),
-                             [(rep.start, rep.end) for rep in result.reps])
-        if form:
+        # per repetition; without repetitions (a ski run, a board ride) per stretch with the athlete in view
+        spans = [(rep.start, rep.end) for rep in result.reps] or seen_segments(points, fps)
+        by = "rep" if result.count else "segment"
+        form = evaluate_form(rules, measure_curves(rules, values, points, fps, options.mirrored), spans)
+        if form and result.count:
             table = pd.concat([table, pd.DataFrame(form, index=table.index)], axis=1)
-        summary.metrics["form"] = form_summary(rules, form)
+        form_rows = [{by: k, "start_frame": int(frames[a]), "end_frame": int(frames[b]),
+                      "start_s": round(frames[a] / fps, 3), "end_s": round(frames[b] / fps, 3), **row}
+                     for k, ((a, b), row) in enumerate(zip(spans, form, strict=True), 1)]
+        summary.metrics.update({"form": form_summary(rules, form), "form_by": by, "form_rows": form_rows,
+                                "mirrored": options.mirrored})
+        if form_rows:
+            write_csv(out_dir / "form.csv", pd.DataFrame(form_rows))
     summary.metrics.update({
         "count": result.count,
         "reps": table.drop(columns=["rep"]).to_dict("records"),

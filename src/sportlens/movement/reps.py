@@ -38,6 +38,9 @@ EXERCISES: dict[str, tuple[str, ...]] = {
     "curl": ("elbows", "left_elbow", "right_elbow"),
     "lateral-raise": ("shoulders", "left_shoulder", "right_shoulder", "wrist_height"),
     "press": ("elbows", "left_elbow", "right_elbow", "shoulders", "wrist_height"),
+    # skill rules on a run rather than repetitions: linked turns flex and extend the legs and tilt the body
+    "skiing": ("knees", "hips", "hip_height", "trunk_lean", "hip_tilt", "shoulder_tilt"),
+    "board": ("knees", "hips", "hip_height", "trunk_lean"),
 }
 
 MAX_GAP_S = 0.5  # gaps in a signal up to this long are interpolated; longer ones split it
