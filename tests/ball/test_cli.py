@@ -25,7 +25,8 @@ def test_track_end_to_end(clip, tmp_path, run_cli):
     assert result.code == 0, result.stderr
     summary = result.json()
     assert summary["command"] == "ball track" and summary["warnings"] == []
-    assert sorted(summary["outputs"]) == ["annotated.mp4", "track.csv", "track.png"]
+    assert sorted(summary["outputs"]) == ["annotated.mp4", "rallies.csv", "shots.csv", "speed.csv", "track.csv",
+                                          "track.png"]
     table = pd.read_csv(tmp_path / "out" / "track.csv", keep_default_na=False)
     assert list(table.columns) == ["frame", "time_s", "visible", "x", "y", "confidence"]
     assert len(table) == len(truth) and table["frame"].tolist() == list(range(len(truth)))
@@ -36,6 +37,11 @@ def test_track_end_to_end(clip, tmp_path, run_cli):
     assert seen.sum() >= 0.9 * truth.visible.sum() and np.median(error) < 1.5
     m = summary["metrics"]
     assert m["frames"] == len(truth) and m["model"] == "classic" and m["fps"] > 0
+    # one hit (the direction reverses at 1 s), one rally; the ball crosses 70 % of 320 px in 1 s on an arc
+    assert (m["shots"], m["rallies"]) == (1, 1)
+    shots = pd.read_csv(tmp_path / "out" / "shots.csv")
+    assert shots["frame"].tolist() == [30] and shots["kind"].tolist() == ["hit"] and shots["rally"].tolist() == [1]
+    assert 224 < m["median_speed_px_s"] < m["max_speed_px_s"] < 400
     from sportlens.video.decode import probe_video
 
     assert probe_video(tmp_path / "out" / "annotated.mp4").n_frames == len(truth)

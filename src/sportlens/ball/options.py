@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from sportlens.options import OptionError, check_choice, check_literals, check_range
+from sportlens.options import OptionError, check_choice, check_literals, check_range, flag
 
 # the registry names of sportlens.ball.models (tested to agree); kept here so the CLI stays light
 MODEL_NAMES = ("classic", "tracknet-small", "tracknet")
@@ -21,6 +21,22 @@ def check_model(model: str) -> None:
                       f"one of {', '.join(MODEL_NAMES)}, or give a run folder or best.pt of `sportlens ball train`")
 
 
+# the courts `--court-size` names (width x length in metres, doubles lines); kept in step with sportlens.camera
+COURT_NAMES = ("badminton", "tennis")
+
+
+def parse_numbers(name: str, value, count: int) -> tuple[float, ...]:
+    """`count` numbers from "a,b,..." or a sequence (a TOML list); OptionError naming the flag otherwise."""
+    parts = value.split(",") if isinstance(value, str) else list(value)
+    try:
+        numbers = tuple(float(p) for p in parts)
+    except (TypeError, ValueError):
+        numbers = ()
+    if len(numbers) != count or not all(n == n and abs(n) < float("inf") for n in numbers):
+        raise OptionError(f"{flag(name)} needs {count} comma-separated numbers, got {value!r}")
+    return numbers
+
+
 @dataclass(frozen=True)
 class TrackOptions:
     """Settings of one `ball track` run (recorded in summary.json)."""
@@ -31,6 +47,11 @@ class TrackOptions:
     trail_frames: int = 12  # length of the fading trail in annotated.mp4
     annotated_video: bool = True
     plot: bool = True
+    heatmap_video: bool = False  # heatmap.mp4: the network's heatmap over each frame (heatmap models only)
+    bounces: bool = False  # tennis: tell bounces from hits in shots.csv
+    # four image points (x1,y1,...,x4,y4 px) of the court's far-left, far-right, near-right, near-left corners
+    court: tuple[float, ...] | None = None
+    court_size: str | None = None  # badminton, tennis or "WIDTH,LENGTH" in metres (needed with court)
 
     def __post_init__(self) -> None:
         check_literals(self)
@@ -38,6 +59,28 @@ class TrackOptions:
         check_range("max_gap_frames", self.max_gap_frames, 0, 60)
         check_range("max_jump", self.max_jump, 0.0, 1.0, low_open=True)
         check_range("trail_frames", self.trail_frames, 0, 120)
+        if self.court is not None:
+            object.__setattr__(self, "court", parse_numbers("court", self.court, 8))
+            if self.court_size is None:
+                raise OptionError("--court needs --court-size: badminton, tennis or WIDTH,LENGTH in metres")
+        if self.court_size is not None:
+            if self.court is None:
+                raise OptionError("--court-size needs --court (the four corners x1,y1,...,x4,y4 in image pixels)")
+            if self.court_size not in COURT_NAMES:
+                size = parse_numbers("court_size", self.court_size, 2)
+                if min(size) <= 0:
+                    raise OptionError(f"--court-size must be two positive lengths in metres, got {self.court_size!r}")
+
+    def court_dimensions(self) -> tuple[float, float, str] | None:
+        """(width_m, length_m, name) of the court, or None without one."""
+        if self.court_size is None:
+            return None
+        from sportlens.camera import COURT_SIZES_M
+
+        if self.court_size in COURT_SIZES_M:
+            return (*COURT_SIZES_M[self.court_size], self.court_size)
+        width, length = parse_numbers("court_size", self.court_size, 2)
+        return width, length, ""
 
 
 @dataclass(frozen=True)

@@ -53,12 +53,63 @@ def run_track(source: str | Path, out_dir: str | Path, options: TrackOptions | N
     source = Path(source)
     info = probe_video(source)
     check_model(options.model)
+    court_from_options(options, info)  # a bad --court is an error now, before the output folder is touched
     summary = Summary("ball track", inputs=[str(source)], options=plain(options))
     post = PostSettings(max_jump=options.max_jump, max_gap_frames=options.max_gap_frames)
     with output_run(out_dir, summary, source) as out:
         track, raw, skipped, seconds = track_source(info, options.model, post, progress)
         write_track_outputs(info, track, raw, skipped, seconds, out, options, summary, progress)
     return summary
+
+
+def court_from_options(options: TrackOptions, info: VideoInfo):
+    """The `Court` of --court / --court-size, or None; OptionError when the corners cannot define one."""
+    from sportlens.ball.analytics import Court
+    from sportlens.options import OptionError
+
+    size = options.court_dimensions()
+    if size is None:
+        return None
+    corners = np.asarray(options.court, float).reshape(4, 2)
+    outside = [k + 1 for k, (x, y) in enumerate(corners)
+               if not (-info.width <= x <= 2 * info.width and -info.height <= y <= 2 * info.height)]
+    if outside:
+        raise OptionError(f"--court: corner(s) {', '.join(map(str, outside))} lie far outside the "
+                          f"{info.width}x{info.height} image; give the corners in image pixels")
+    try:
+        return Court.from_corners(corners, size[0], size[1], size[2])
+    except ValueError:
+        raise OptionError("--court: the four corners do not span a court (three on one line?); give the "
+                          "far-left, far-right, near-right and near-left corners in image pixels") from None
+
+
+def write_analytics(track: BallTrack, info: VideoInfo, out: Path, options: TrackOptions, summary: Summary):
+    """Shots, rallies and speed of a track with a ball: shots.csv, rallies.csv, speed.csv, court.png (with a
+    court), the metrics; returns the BallAnalytics for the plot."""
+    import pandas as pd
+
+    from sportlens.ball.analytics import AnalyticsSettings, analyse, analytics_metrics, event_rows, rally_rows
+
+    court = court_from_options(options, info)
+    result = analyse(track, AnalyticsSettings(bounces=options.bounces), court)
+    summary.metrics.update(analytics_metrics(result))
+    speed = pd.DataFrame({"frame": np.arange(len(track)), "time_s": np.round(track.time_s, 4),
+                          "speed_px_s": np.round(result.speed_px_s, 1)})
+    if result.court_m is not None:
+        speed["court_x_m"], speed["court_y_m"] = np.round(result.court_m[:, 0], 3), np.round(result.court_m[:, 1], 3)
+        speed["speed_mps"] = np.round(result.speed_mps, 2)
+    write_csv(out / "speed.csv", speed)
+    if result.events:
+        write_csv(out / "shots.csv", pd.DataFrame(event_rows(result)))
+    else:
+        summary.warn("no shot found: the ball never turns sharply enough (min 30 degrees) on the frames it is seen")
+    if result.rallies:
+        write_csv(out / "rallies.csv", pd.DataFrame(rally_rows(result)))
+    if court is not None and options.plot:
+        from sportlens.ball.render import plot_court
+
+        plot_court(result, out / "court.png", f"{info.path.name}: where the ball lands")
+    return result
 
 
 def write_track_outputs(info: VideoInfo, track: BallTrack, raw: BallTrack, skipped: list, seconds: float,
@@ -74,7 +125,9 @@ def write_track_outputs(info: VideoInfo, track: BallTrack, raw: BallTrack, skipp
     if found == 0:
         summary.warn(f"no ball found in any of the {n} frames: track.csv has no position "
                      "(is the ball small and moving in this video?); no annotated video or plot was made")
+        summary.metrics.update({"shots": 0, "rallies": 0, "max_speed_px_s": None, "median_speed_px_s": None})
     else:
+        analytics = write_analytics(track, info, out, options, summary)
         if options.annotated_video:
             from sportlens.ball.render import write_annotated
 
@@ -84,7 +137,7 @@ def write_track_outputs(info: VideoInfo, track: BallTrack, raw: BallTrack, skipp
         if options.plot:
             from sportlens.ball.render import plot_track
 
-            plot_track(track, out / "track.png", f"{info.path.name}: ball in {found}/{n} frames")
+            plot_track(track, out / "track.png", f"{info.path.name}: ball in {found}/{n} frames", analytics)
     summary.metrics.update({
         "model": model_label(options.model), "frames": n, "frames_with_ball": found,
         "frames_detected": int(raw.visible.sum()), "frames_filled": int((track.visible & ~raw.visible).sum()),
