@@ -98,3 +98,41 @@ def test_errors_are_one_line_exit_2(tmp_path, run_cli):
         "nope")
     run_cli("ball", "eval", tmp_path, "--tolerance-px", "0").assert_user_error("--tolerance-px must be above 0")
     assert not (tmp_path / "o").exists()
+
+
+def test_track_with_a_court_gives_metres_and_a_court_plot(clip, tmp_path, run_cli):
+    video, truth = clip
+    # the generated court's outer lines: far-left, far-right, near-right, near-left in the 320x180 image
+    corners = "80,63,240,63,288,162,32,162"
+    result = run_cli("ball", "track", video, "-o", tmp_path / "out", "--model", "classic", "--no-video",
+                     "--court", corners, "--court-size", "tennis", "--bounces", "--json")
+    assert result.code == 0, result.stderr
+    summary = result.json()
+    assert "court.png" in summary["outputs"] and summary["options"]["court"] == [80, 63, 240, 63, 288, 162, 32, 162]
+    m = summary["metrics"]
+    assert m["shots"] == 1 and m["bounces"] == 0 and m["max_speed_mps"] > m["median_speed_mps"] > 0
+    speed = pd.read_csv(tmp_path / "out" / "speed.csv")
+    assert list(speed.columns) == ["frame", "time_s", "speed_px_s", "court_x_m", "court_y_m", "speed_mps"]
+    from sportlens.camera import apply_homography, court_homography
+
+    h = court_homography(np.reshape([80, 63, 240, 63, 288, 162, 32, 162], (4, 2)),
+                         [[0, 0], [10.97, 0], [10.97, 23.77], [0, 23.77]])
+    seen = speed["court_x_m"].notna().to_numpy()
+    track = pd.read_csv(tmp_path / "out" / "track.csv")
+    expected = apply_homography(h, track.loc[seen, ["x", "y"]].to_numpy(float))
+    assert speed.loc[seen, ["court_x_m", "court_y_m"]].to_numpy() == pytest.approx(expected, abs=0.01)  # track.csv is rounded
+    shots = pd.read_csv(tmp_path / "out" / "shots.csv")
+    assert {"court_x_m", "court_y_m"} <= set(shots.columns)
+
+
+def test_bad_court_corners_are_one_line(clip, tmp_path, run_cli):
+    video, _ = clip
+    line = run_cli("ball", "track", video, "-o", tmp_path / "a", "--model", "classic", "--court",
+                   "0,0,10,10,20,20,30,30", "--court-size", "badminton")
+    line.assert_user_error("--court", "three on one line")
+    far = run_cli("ball", "track", video, "-o", tmp_path / "b", "--model", "classic", "--court",
+                  "0,0,5000,0,5000,5000,0,5000", "--court-size", "6,13")
+    far.assert_user_error("--court", "far outside the 320x180 image")
+    missing = run_cli("ball", "track", video, "-o", tmp_path / "c", "--model", "classic", "--court-size", "tennis")
+    missing.assert_user_error("--court-size needs --court")
+    assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()

@@ -36,20 +36,36 @@ def track(
     trail: int | None = typer.Option(None, metavar="FRAMES", show_default=False,
                                      help="Length of the fading trail in annotated.mp4 [12]."),
     no_video: bool = typer.Option(False, "--no-video", help="Skip annotated.mp4 (faster)."),
+    heatmap_video: bool = typer.Option(False, "--heatmap-video",
+                                       help="Also write heatmap.mp4: the network's heatmap over each frame."),
+    bounces: bool = typer.Option(False, "--bounces", help="Tennis: tell bounces from hits in shots.csv."),
+    court: str | None = typer.Option(None, "--court", metavar="X1,Y1,...,X4,Y4", show_default=False,
+                                     help="The court's far-left, far-right, near-right, near-left corners in "
+                                          "image pixels: court position and speed in m/s, court.png."),
+    court_size: str | None = typer.Option(None, "--court-size", metavar="badminton|tennis|W,L", show_default=False,
+                                          help="The court of --court: a name or width,length in metres."),
     as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
 ) -> None:
-    """Track the ball: track.csv (frame,time_s,visible,x,y,confidence), annotated.mp4, track.png, summary.json."""
+    """Track the ball: track.csv (frame,time_s,visible,x,y,confidence), annotated.mp4, track.png, shots.csv,
+    rallies.csv, speed.csv, summary.json."""
     from sportlens.ball.options import TrackOptions
     from sportlens.ball.pipeline import run_track
     from sportlens.command import report, run_task
 
     values = {"model": model, "max_gap_frames": max_gap, "trail_frames": trail,
-              "annotated_video": False if no_video else None}
+              "annotated_video": False if no_video else None, "heatmap_video": heatmap_video or None,
+              "bounces": bounces or None, "court": court, "court_size": court_size}
     options = TrackOptions(**{k: v for k, v in values.items() if v is not None})
     summary = run_task("ball", lambda progress: run_track(video, out, options, progress))
     m = summary.metrics
-    report(summary, as_json, [f"ball {m['frames_with_ball']}/{m['frames']} frames with a ball "
-                              f"({m['frames_filled']} filled), {m['fps']} frames/s end to end"], out)
+    lines = [f"ball {m['frames_with_ball']}/{m['frames']} frames with a ball ({m['frames_filled']} filled), "
+             f"{m['fps']} frames/s end to end"]
+    if m["frames_with_ball"]:
+        speed = (f"{m['max_speed_mps']} m/s" if m.get("max_speed_mps") is not None
+                 else f"{m['max_speed_px_s']:.0f} px/s")
+        lines.append(f"{m['shots']} shot(s)" + (f", {m['bounces']} bounce(s)" if "bounces" in m else "")
+                     + f" in {m['rallies']} rally(ies); top speed {speed}")
+    report(summary, as_json, lines, out)
 
 
 @app.command("eval")

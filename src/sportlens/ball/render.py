@@ -64,7 +64,6 @@ def plot_track(track: BallTrack, target: Path, title: str = "", analytics=None) 
     ax_t.plot(t, track.x, ".", ms=3, label="x")
     ax_t.plot(t, track.y, ".", ms=3, label="y")
     ax_t.set_ylabel("image position (px)")
-    ax_t.invert_yaxis()  # image rows grow downwards: up in the plot is up in the image
     ax_xy.plot(track.x, track.y, "-", lw=0.8, color="tab:orange")
     ax_xy.plot(track.x, track.y, ".", ms=3, color="tab:orange")
     if analytics is not None:
