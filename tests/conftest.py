@@ -90,3 +90,27 @@ def write_labelled_imu_csv(path, n_people: int = 4, seed: int = 3):
 def labelled_imu_csv():
     """write_labelled_imu_csv(path, n_people=4): the labelled IMU set the classifier tests train on."""
     return write_labelled_imu_csv
+
+
+def write_two_class_images(root):
+    """Two classes of 12 small images each: red discs and blue squares on noise."""
+    import numpy as np
+    from PIL import Image, ImageDraw
+
+    rng = np.random.default_rng(2)
+    for label, colour in (("disc", (220, 40, 40)), ("square", (40, 60, 220))):
+        (root / label).mkdir(parents=True)
+        for k in range(12):
+            image = Image.fromarray(rng.integers(90, 160, (40, 40, 3)).astype(np.uint8))
+            draw = ImageDraw.Draw(image)
+            x, y = (int(v) for v in rng.integers(8, 24, 2))
+            box = [x, y, x + 12, y + 12]
+            (draw.ellipse if label == "disc" else draw.rectangle)(box, fill=colour)
+            image.save(root / label / f"{label}_{k:02d}.png")
+    return root
+
+
+@pytest.fixture(scope="session")
+def two_class_images():
+    """write_two_class_images(root): 12 red discs and 12 blue squares (40 px), a classifier learns them at once."""
+    return write_two_class_images
