@@ -5,7 +5,7 @@ asks for it once, sends it as a bearer header and keeps it in a cookie so the re
 
 PAGE = r"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>sportlens</title>
+<title>sportlens</title><link rel="icon" href="data:,">
 <style>
 :root { --ink:#111827; --muted:#6b7280; --line:#e5e7eb; --bg:#f5f6f8; --accent:#2563eb; --ok:#15803d; --bad:#b91c1c; --warn:#b45309; }
 * { box-sizing:border-box; }
