@@ -1,5 +1,6 @@
 """Pose classification: features invariant to position, size and mirroring; train/eval/predict end to end on
-generated photos (the astronaut upright and lying)."""
+generated photos and clips (the astronaut upright and lying); per-frame labels of a video smoothed into segments;
+cross-validation grouped by clip."""
 
 from __future__ import annotations
 
@@ -119,10 +120,99 @@ def test_a_photo_without_a_person_is_skipped_and_counted(photos, tmp_path, run_c
     assert result.code == 0, result.stderr
     summary = result.json()
     assert summary["metrics"]["skipped_images"] == 1 and summary["metrics"]["images"] == 10
-    assert any("1 image(s) skipped" in w for w in summary["warnings"])
+    assert any("1 image(s) or clip(s) with no person" in w and "empty.jpg" in w for w in summary["warnings"])
 
 
 def test_no_images_is_a_user_error(tmp_path, run_cli):
     (tmp_path / "data" / "cls").mkdir(parents=True)
     run_cli("posecls", "train", tmp_path / "data", "-o", tmp_path / "run").assert_user_error(
-        "no images found", "data")
+        "no images or clips found", "data")
+
+
+def test_majority_vote_removes_a_short_flip_and_keeps_frames_without_a_person_unlabelled():
+    from sportlens.posecls.timeline import label_segments, majority_labels
+
+    raw = np.array([0, 0, 0, 1, 0, 0, 1, 1, 1, 1, 0, 1, 1])
+    proba = np.eye(2)[raw] * 0.8 + 0.1
+    proba[11] = [0.02, 0.98]  # frame 10's window (9 unseen, 10 says a, 11 says b) is a tie: b is surer
+    seen = np.ones(len(raw), bool)
+    seen[9] = False
+    smoothed = majority_labels(proba, seen, 3)
+    assert smoothed.tolist() == [0, 0, 0, 0, 0, 0, 1, 1, 1, -1, 1, 1, 1]
+    assert majority_labels(proba, seen, 1).tolist() == np.where(seen, raw, -1).tolist()
+    names = [None if k < 0 else "ab"[k] for k in smoothed]
+    frames = np.arange(len(raw)) * 2  # every other frame analysed at 10 fps
+    segments = label_segments(frames, frames / 10.0, names, np.full(len(raw), 0.9), 0.2)
+    assert segments[["label", "start_frame", "end_frame"]].values.tolist() == [
+        ["a", 0, 10], ["b", 12, 16], ["b", 20, 24]]
+    assert segments["duration_s"].tolist() == [1.2, 0.6, 0.6]
+
+
+def test_cross_validation_keeps_the_frames_of_a_clip_together():
+    """20 clips of 6 near-identical frames, labels unrelated to the poses: with frames of a clip on both sides a
+    classifier would recognise the clip (accuracy near 1); grouped by clip it can only guess."""
+    from sportlens.posecls.options import TrainOptions
+    from sportlens.posecls.pipeline import grouped_cv
+
+    rng = np.random.default_rng(3)
+    clips = [_pose(s) for s in range(20)]
+    xy = np.stack([c + rng.normal(0, 0.5, c.shape) for c in clips for _ in range(6)])
+    labels = [("a" if (k * 7) % 20 < 10 else "b") for k in range(20) for _ in range(6)]
+    groups = [f"clip{k}" for k in range(20) for _ in range(6)]
+    cv = grouped_cv(xy, labels, groups, TrainOptions(n_trees=30, cv_folds=5))
+    assert cv["cv_folds"] == 5 and cv["cv_accuracy"] <= 0.75
+    from sklearn.model_selection import StratifiedGroupKFold
+
+    for train, test in StratifiedGroupKFold(5, shuffle=True, random_state=0).split(xy, labels, groups):
+        assert not {groups[i] for i in train} & {groups[i] for i in test}
+    assert grouped_cv(xy, labels, groups, TrainOptions(cv_folds=0)) is None
+
+
+@pytest.fixture(scope="module")
+def clips(tmp_path_factory):
+    from sportlens.posecls.synthetic import write_pose_change_video, write_pose_clips
+
+    root = tmp_path_factory.mktemp("posecls-clips")
+    return write_pose_clips(root / "clips"), write_pose_change_video(root / "change.mp4")
+
+
+def test_clips_train_eval_and_a_video_labelled_per_frame(clips, tmp_path, run_cli):
+    import pandas as pd
+
+    data, video = clips
+    run = tmp_path / "run"
+    result = run_cli("posecls", "train", data, "-o", run, "--n-trees", "50", "--frames-per-clip", "4", "--json")
+    assert result.code == 0, result.stderr
+    m = result.json()["metrics"]
+    assert (m["clips"], m["images"], m["poses"]) == (6, 0, 24) and m["per_class"] == {"lying": 12, "upright": 12}
+    assert m["cv_folds"] == 3 and m["cv_accuracy"] == 1.0
+
+    result = run_cli("posecls", "eval", run, data, "-o", tmp_path / "eval", "--frames-per-clip", "4", "--json")
+    assert result.code == 0, result.stderr
+    m = result.json()["metrics"]
+    assert (m["accuracy"], m["clip_accuracy"], m["n_clips"], m["n_images"]) == (1.0, 1.0, 6, 24)
+    predictions = pd.read_csv(tmp_path / "eval" / "predictions.csv")
+    assert sorted(predictions["frame"].unique()) == [1, 3, 5, 7]  # 4 of 8 frames, centred in equal parts
+
+    out = tmp_path / "pred"
+    result = run_cli("posecls", "predict", run, video, "-o", out, "--json")
+    assert result.code == 0, result.stderr
+    [entry] = result.json()["metrics"]["videos"]
+    # the video: upright 1.5 s, lying 1.5 s, upright 1 s at 10 fps
+    assert [(s["label"], s["start_frame"], s["end_frame"]) for s in entry["segments"]] == [
+        ("upright", 0, 14), ("lying", 15, 29), ("upright", 30, 39)]
+    assert entry["seconds_per_label"] == {"lying": 1.5, "upright": 2.5}
+    table = pd.read_csv(out / "change_frames.csv")
+    assert list(table.columns[:4]) == ["frame", "time_s", "label", "probability"] and len(table) == 40
+    assert (table["probability"] > 0.5).all()
+    assert {"change_segments.csv", "change_labels.png"} <= {p.name for p in out.iterdir()}
+    assert "upright 0.0-1.4 s, lying 1.5-2.9 s, upright 3.0-3.9 s" in result.stderr
+
+
+def test_a_video_without_an_output_folder_is_a_user_error(clips, tmp_path, run_cli):
+    from sportlens.posecls.options import TrainOptions
+    from sportlens.posecls.pipeline import run_train
+
+    data, video = clips
+    run_train(data, tmp_path / "run", TrainOptions(n_trees=10, frames_per_clip=2, cv_folds=0))
+    run_cli("posecls", "predict", tmp_path / "run", video).assert_user_error("need an output folder", "change.mp4")
