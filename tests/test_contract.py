@@ -139,6 +139,7 @@ CALLS: dict[str, Call] = {
                                        "--batch-size", "4"]),
     "action eval": Call(lambda i, o: [i.action_run, i.penn, "-o", o], input_index=1),
     "action predict": Call(lambda i, o: [i.action_run, i.penn / "labels" / "0001.mat", "-o", o], input_index=1),
+    "action detect": Call(lambda i, o: [i.clip, "-o", o, "--model", i.action_run, "--window", "0.5", "--no-video"]),
     "posecls train": Call(lambda i, o: [i.pose_photos, "-o", o, "--n-trees", "20"]),
     "posecls eval": Call(lambda i, o: [i.posecls_run, i.pose_photos, "-o", o], input_index=1),
     "posecls predict": Call(lambda i, o: [i.posecls_run, i.pose_photos / "upright", "-o", o], input_index=1),
