@@ -13,8 +13,8 @@ import typer
 
 from sportlens.command import JSON_HELP, OUT_HELP, report, run_task, top_k_lines
 
-app = typer.Typer(help="Action and stroke recognition from skeleton sequences: train, evaluate, predict.",
-                  no_args_is_help=True)
+app = typer.Typer(help="Action and stroke recognition from skeleton sequences: train, evaluate, predict, and "
+                  "detect in long videos.", no_args_is_help=True)
 
 
 class ModelChoice(StrEnum):
@@ -95,3 +95,47 @@ def predict(
     options = PredictOptions(top_k=top_k)
     summary = run_task("action predict", lambda progress: run_predict(run, inputs, out, options, progress))
     report(summary, as_json, top_k_lines(summary.metrics["predictions"]))
+
+
+class UnitChoice(StrEnum):
+    frames = "frames"
+    seconds = "seconds"
+
+
+@app.command()
+def detect(
+    video: Path = typer.Argument(..., help="A long video (a match, a training session)."),
+    out: Path = typer.Option(..., "-o", "--out", help=f"Output folder (segments.csv, scores.csv, timeline.png, "
+                             f"annotated.mp4). {OUT_HELP}"),
+    model: Path = typer.Option(..., "--model", help="Run folder written by `action train` (or its best.pt)."),
+    pose: Path | None = typer.Option(None, "--pose", help="This video's keypoints.csv or `sportlens pose` folder "
+                                     "(skips running BlazePose again)."),
+    truth: Path | None = typer.Option(None, "--truth", help="Ground-truth segments (video,start,end,label CSV): "
+                                      "adds mAP@0.5 and mean IoU."),
+    unit: UnitChoice = typer.Option(UnitChoice.frames, help="Unit of --truth's start/end (frames: end exclusive)."),
+    window: float | None = typer.Option(None, "--window", metavar="S", help="Window length in seconds (default: "
+                                        "the model's median training clip)."),
+    stride: float = typer.Option(0.2, "--stride", metavar="S", help="Seconds between windows."),
+    min_score: float = typer.Option(0.4, help="A frame's best class needs at least this score."),
+    min_activity: float = typer.Option(0.3, help="Joint speed (torso lengths/s) below which the athlete is still."),
+    min_length: float = typer.Option(0.5, "--min-length", metavar="S", help="Shortest segment kept (seconds)."),
+    max_gap: float = typer.Option(0.3, "--max-gap", metavar="S", help="Join same-label segments this close (s)."),
+    no_video: bool = typer.Option(False, "--no-video", help="Do not write annotated.mp4."),
+    as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
+) -> None:
+    """Find and label actions in a long video: sliding windows, scores per frame, segments."""
+    from sportlens.action.detect import run_detect
+    from sportlens.action.options import DetectOptions
+
+    options = DetectOptions(model=str(model), pose=str(pose) if pose else None, truth=str(truth) if truth else None,
+                            unit=unit.value, window_s=window, stride_s=stride, min_score=min_score,
+                            min_activity=min_activity, min_length_s=min_length, max_gap_s=max_gap,
+                            video=not no_video)
+    summary = run_task("action detect", lambda progress: run_detect(video, out, options, progress))
+    m = summary.metrics
+    lines = [f"{m['segments']} segment(s) in {m['frames'] / m['fps']:.1f} s: "
+             + ", ".join(f"{c} {k}" for c, k in m["per_class"].items() if k)]
+    if "detection" in m:
+        d = m["detection"]
+        lines.append(f"mAP@0.5 {d['map']:.3f}, mean IoU {d['mean_iou']:.3f} against {d['truth_segments']} segments")
+    report(summary, as_json, lines, out)

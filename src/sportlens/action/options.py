@@ -9,6 +9,7 @@ from sportlens.options import OptionError, check_literals, check_range
 
 ActionModel = Literal["skeleton-tcn", "skeleton-tcn-small"]
 EvalSplit = Literal["auto", "train", "test", "all"]
+SegmentUnit = Literal["frames", "seconds"]
 
 
 @dataclass(frozen=True)
@@ -55,3 +56,34 @@ class PredictOptions:
         check_range("top_k", self.top_k, 1)
         if self.top_k > 100:
             raise OptionError(f"--top-k must be at most 100, got {self.top_k}")
+
+
+@dataclass(frozen=True)
+class DetectOptions:
+    """Detection in a long video (see sportlens.action.detect): the model run, windows, and the rules that turn
+    per-frame scores into segments; truth: a segments file to score the detection against."""
+
+    model: str = ""  # run folder written by `action train` (or its best.pt)
+    pose: str | None = None  # keypoints.csv or pose output folder of this video (skips BlazePose)
+    truth: str | None = None  # video,start,end,label CSV: adds mAP@0.5 and mean IoU to the metrics
+    unit: SegmentUnit = "frames"  # of the truth file's start/end
+    window_s: float | None = None  # default: the model's median training clip (2 s when not recorded)
+    stride_s: float = 0.2
+    min_score: float = 0.4
+    min_activity: float = 0.3  # torso lengths per second: below it the athlete is still (background)
+    activity_s: float = 0.5
+    min_length_s: float = 0.5
+    max_gap_s: float = 0.3
+    video: bool = True
+
+    def __post_init__(self) -> None:
+        check_literals(self)
+        if not self.model:
+            raise OptionError("--model is required: a run folder written by `sportlens action train`")
+        check_range("window_s", self.window_s, 0.1, 60.0)
+        check_range("stride_s", self.stride_s, 0.0, 10.0, low_open=True)
+        check_range("min_score", self.min_score, 0.0, 1.0)
+        check_range("min_activity", self.min_activity, 0.0)
+        check_range("activity_s", self.activity_s, 0.0, 10.0, low_open=True)
+        check_range("min_length_s", self.min_length_s, 0.0)
+        check_range("max_gap_s", self.max_gap_s, 0.0)

@@ -199,7 +199,8 @@ def run_train(data: str | Path, out_dir: str | Path, options: TrainOptions = Tra
         progress.message(f"training {options.model} on {len(train_idx)} clips, validating on {len(val_idx)}, "
                          f"{len(classes)} classes")
         result = fit_clips(clips, train_idx, val_idx, classes, options, out_dir, progress,
-                           {"data": {"source": str(data.resolve()), "clips": len(clips)}, "split": split})
+                           {"data": {"source": str(data.resolve()), "clips": len(clips)}, "split": split,
+                            "clip_s": round(float(np.median([duration(clips[i]) for i in train_idx])), 3)})
         loaded = load_action_model(out_dir)
         test = None
         if test_idx:
@@ -282,7 +283,7 @@ def run_predict(run: str | Path, inputs: list[str | Path], out_dir: str | Path |
     progress = ensure_progress(progress, "action predict")
     loaded = load_action_model(run)
     clips = [read_clip(Path(p), progress=progress) for p in inputs]
-    probs = _softmax(logits_with_mirror(loaded.module, _inputs(clips, int(loaded.card["frames"]))))
+    probs = softmax(logits_with_mirror(loaded.module, _inputs(clips, int(loaded.card["frames"]))))
     k = min(options.top_k, len(loaded.classes))
     rows = []
     for clip, p in zip(clips, probs, strict=True):
@@ -299,7 +300,8 @@ def run_predict(run: str | Path, inputs: list[str | Path], out_dir: str | Path |
     return summary
 
 
-def _softmax(logits: np.ndarray) -> np.ndarray:
+def softmax(logits: np.ndarray) -> np.ndarray:
+    """Row-wise softmax of (N, C) logits."""
     z = logits - logits.max(axis=1, keepdims=True)
     e = np.exp(z)
     return e / e.sum(axis=1, keepdims=True)
