@@ -42,6 +42,22 @@ def test_body_line_is_signed_degrees_of_bend_at_the_hips():
     np.testing.assert_allclose(body_line_deg({}, mirrored), [0, 20, -20], atol=1e-6)
 
 
+def test_body_line_3d_does_not_depend_on_the_camera_angle():
+    from sportlens.movement.form import body_line_3d_deg
+
+    drop = np.array([0.0, 0.75 * np.tan(np.radians(10)), -0.75 * np.tan(np.radians(10))])
+    world = {}  # a plank along x in metres, y down, hips dropped by `drop`
+    for side, z in (("left", -0.1), ("right", 0.1)):
+        world[f"{side}_shoulder"] = np.tile([0.75, 0.0, z], (3, 1))
+        world[f"{side}_ankle"] = np.tile([-0.75, 0.0, z], (3, 1))
+        world[f"{side}_hip"] = np.column_stack([np.zeros(3), drop, np.full(3, z)])
+    np.testing.assert_allclose(body_line_3d_deg(world), [0, 20, -20], atol=1e-6)
+    # the camera turned 50 deg about the vertical: the 2D image line would shorten, the 3D bend stays
+    c, s = np.cos(np.radians(50)), np.sin(np.radians(50))
+    turn = np.array([[c, 0, s], [0, 1, 0], [-s, 0, c]])
+    np.testing.assert_allclose(body_line_3d_deg({k: v @ turn.T for k, v in world.items()}), [0, 20, -20], atol=1e-6)
+
+
 def test_push_up_rules_flag_the_sagging_repetition_and_report_the_threshold():
     # three repetitions of 10 frames: straight, sagging 30 deg at the hips, piked 40 deg
     drop = np.concatenate([np.zeros(10), np.full(10, 150 * np.tan(np.radians(15))),

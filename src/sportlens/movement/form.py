@@ -53,6 +53,21 @@ def body_line_deg(angles: Angles, points: Points) -> np.ndarray:
     return np.where(below, bend, -bend)
 
 
+def body_line_3d_deg(world: dict[str, np.ndarray]) -> np.ndarray:
+    """`body_line_deg` from BlazePose's world coordinates (name -> (N, 3) metres, origin between the hips, y down):
+    180 minus the 3D angle at the mid-hip between mid-shoulder and mid-ankle, so a camera at an angle to the body
+    does not bend the line; positive when the hip lies below (larger y) the shoulder-ankle line, negative above."""
+    shoulder, hip, ankle = _mid(world, "shoulder"), _mid(world, "hip"), _mid(world, "ankle")
+    to_shoulder, to_ankle = shoulder - hip, ankle - hip
+    cross = np.linalg.norm(np.cross(to_shoulder, to_ankle), axis=1)
+    bend = 180.0 - np.degrees(np.arctan2(cross, np.sum(to_shoulder * to_ankle, axis=1)))
+    line = ankle - shoulder
+    length2 = np.sum(line * line, axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        foot_of_hip = shoulder + line * (np.sum((hip - shoulder) * line, axis=1) / length2)[:, None]
+    return np.where(hip[:, 1] - foot_of_hip[:, 1] > 0, bend, -bend)
+
+
 def knee_travel(angles: Angles, points: Points) -> np.ndarray:
     """How far the knees pass the toes horizontally, in shank lengths (knee to ankle), in the direction the feet
     point (heel to toe); negative while behind the toes."""
