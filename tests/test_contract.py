@@ -156,6 +156,7 @@ CALLS: dict[str, Call] = {
     "classify export": Call(lambda i, o: [i.classify_run, "-o", o]),
     "classify clean": Call(lambda i, o: [i.images, i.classify_run / "review" / "review.csv", "-o", o]),
     "analyze": Call(lambda i, o: [i.clip, "-o", o, "--no-video"]),
+    "batch": Call(lambda i, o: [i.imu, "-o", o, "--tasks", "reps"]),
 }
 
 

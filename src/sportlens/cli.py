@@ -89,6 +89,7 @@ TASKS = [
     ("sportlens.posecls.cli", "posecls", "group"),
     ("sportlens.report.cli", "analyze", "command"),
     ("sportlens.service.cli", "serve", "command"),
+    ("sportlens.batch.cli", "batch", "command"),
 ]
 _registered = False
 
