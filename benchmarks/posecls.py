@@ -46,8 +46,12 @@ def main() -> None:
     classes = sorted(split["class"].unique())
     options = TrainOptions()
     t0 = time.perf_counter()
-    poses = estimate_keypoints(files, list(split["class"]), options.max_side, Progress("bench"))
+    poses = estimate_keypoints(files, list(split["class"]), options.max_side, Progress("bench"),
+                               retry=options.retry)
     pose_s = (time.perf_counter() - t0) / len(files)
+    retried = pd.Series(poses.retried, dtype=object)
+    print(f"second pass found a person in {len(retried)} photos: {retried.value_counts().to_dict()}; "
+          f"{len(poses.skipped)} still without one: {[Path(s['file']).name for s in poses.skipped]}")
     kept = {str(f): k for k, f in enumerate(poses.files)}
     index = np.array([kept.get(str(f), -1) for f in files])
     folds = split["fold"].to_numpy()
@@ -73,10 +77,17 @@ def main() -> None:
           f"{with_person['macro_f1']:.3f}; pose {pose_s:.3f} s/photo")
     print("per class F1:", {c: round(v["f1"], 3) for c, v in with_person["per_class"].items()})
     print("confusion (rows truth):", classes, with_person["confusion"])
+    if len(retried):
+        rows = [k for k, f in enumerate(files) if str(f) in poses.retried]
+        right = int(np.sum(pred[rows] == truth[rows]))
+        print(f"photos found by the second pass: {right}/{len(rows)} classified right; wrong: "
+              f"{[(files[k].name, classes[pred[k]]) for k in rows if pred[k] != truth[k]]}")
     if args.record:
         append_row(SECTION, HEADER, (
             f"| {today()} | {machine()} | {len(files)} ({int(found.sum())}) | random forest, {options.n_trees} trees, "
-            f"keypoints + angles, mirror-averaged | {everything['accuracy']:.3f} | {everything['macro_f1']:.3f} | "
+            f"keypoints + angles, mirror-averaged"
+            f"{', second pass on photos without a person' if options.retry else ''} | "
+            f"{everything['accuracy']:.3f} | {everything['macro_f1']:.3f} | "
             f"{with_person['accuracy']:.3f} | {with_person['macro_f1']:.3f} | 0.811 / 0.781 | {pose_s:.3f} |"))
 
 

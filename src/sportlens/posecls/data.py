@@ -1,6 +1,7 @@
 """Photos and clips to keypoints: a folder of CLASS/ sub-folders of images and/or videos (or single files),
 BlazePose in static mode on each photo and on `frames_per_clip` frames spread evenly over each clip, at most
-`max_side` px long, cached in memory for the process (eval after train reads no file twice)."""
+`max_side` px long, cached in memory for the process (eval after train reads no file twice). A photo without a
+person gets a second pass (`retry_photo`): a lower detection threshold, then the photo padded, flipped, and both."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from sportlens.events import Progress
 
 # photo: xy (33, 2) or None; clip: [(frame, xy or None), ...]
 _CACHE: dict[tuple, np.ndarray | None | list[tuple[int, np.ndarray | None]]] = {}
+_RETRIED: dict[tuple, str] = {}
 KINDS = ", ".join(sorted(IMAGE_SUFFIXES | VIDEO_SUFFIXES))
 
 
@@ -29,6 +31,7 @@ class PoseSet:
     xy: np.ndarray
     skipped: list[dict[str, str]] = field(default_factory=list)
     frames: list[int | None] = field(default_factory=list)
+    retried: dict[str, str] = field(default_factory=dict)  # photo -> the second-pass variant that found the person
 
     @property
     def groups(self) -> list[str]:
@@ -87,6 +90,35 @@ def sample_indices(n_frames: int, k: int) -> np.ndarray:
     return np.unique(((np.arange(k) + 0.5) * n_frames / k).astype(int).clip(0, n_frames - 1))
 
 
+RETRY_DETECTION = 0.1  # the second pass's person-detection threshold (the first pass: BlazePose's default 0.5)
+RETRY_PAD = 0.25  # ... and the border added around the photo (x its longer side), for people cut by the edge
+
+
+def retry_photo(rgb: np.ndarray, estimator) -> tuple[np.ndarray | None, str | None]:
+    """Second pass on a photo (already shrunk) where BlazePose found no person, with an estimator of threshold
+    RETRY_DETECTION: the photo as it is, padded by RETRY_PAD (black), flipped left-right, flipped and padded; the
+    first that finds a person wins. Returns (xy (33, 2) px in rgb's frame, the variant's name) or (None, None).
+    A flipped photo's keypoints are flipped back and their left/right names swapped back."""
+    import cv2
+
+    from sportlens.posecls.features import MIRROR
+
+    h, w = rgb.shape[:2]
+    pad = int(RETRY_PAD * max(h, w))
+    padded = cv2.copyMakeBorder(rgb, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=(0, 0, 0))
+    for name, image, border, flipped in (("low threshold", rgb, 0, False), ("padded", padded, pad, False),
+                                         ("flipped", rgb, 0, True), ("flipped and padded", padded, pad, True)):
+        estimate = estimator(np.ascontiguousarray(image[:, ::-1]) if flipped else image)
+        if estimate is None:
+            continue
+        xy = estimate.xy_px.copy()
+        if flipped:
+            xy = xy[list(MIRROR)]
+            xy[:, 0] = image.shape[1] - xy[:, 0]
+        return xy - border, name
+    return None, None
+
+
 def _clip_poses(path: Path, estimator, max_side: int, k: int, step) -> list[tuple[int, np.ndarray | None]]:
     """BlazePose on k frames spread over the clip: [(frame, xy (33, 2) px or None)]."""
     from sportlens.video.decode import decode_frames, probe_video
@@ -106,18 +138,25 @@ def _clip_poses(path: Path, estimator, max_side: int, k: int, step) -> list[tupl
 
 
 def estimate_keypoints(files: list[Path], labels: list[str | None], max_side: int, progress: Progress,
-                       frames_per_clip: int = 8) -> PoseSet:
+                       frames_per_clip: int = 8, retry: bool = True) -> PoseSet:
     """BlazePose (static mode) on each photo and on frames_per_clip frames of each clip; photos and frames without
-    a person are skipped with the reason."""
+    a person are skipped with the reason. retry: a second pass (`retry_photo`) on photos without a person."""
     from sportlens.pose.photos import _shrink
     from sportlens.video.decode import read_image
 
-    keys = {f: _key(f, max_side, frames_per_clip) if is_video(f) else _key(f, max_side) for f in files}
+    keys = {f: _key(f, max_side, frames_per_clip) if is_video(f) else _key(f, max_side, retry) for f in files}
     todo = [f for f in files if keys[f] not in _CACHE]
     if todo:
         from sportlens.pose.estimate import BlazePoseEstimator, native_stderr_silenced
 
         total = sum(frames_per_clip if is_video(f) else 1 for f in todo)
+        retry_estimator: list = []
+
+        def second_pass():
+            if not retry_estimator:
+                retry_estimator.append(BlazePoseEstimator("full", static_image=True, min_detection=RETRY_DETECTION))
+            return retry_estimator[0]
+
         with native_stderr_silenced(), BlazePoseEstimator("full", static_image=True) as estimator, \
                 progress.step("pose", total=total, unit="images") as step:
             for file in todo:
@@ -133,9 +172,17 @@ def estimate_keypoints(files: list[Path], labels: list[str | None], max_side: in
                     _CACHE[keys[file]] = None
                     step.advance()
                     continue
-                estimate = estimator(_shrink(rgb, max_side), rgb.shape[1], rgb.shape[0])
+                small = _shrink(rgb, max_side)
+                estimate = estimator(small, rgb.shape[1], rgb.shape[0])
                 _CACHE[keys[file]] = None if estimate is None else estimate.xy_px.copy()
+                if estimate is None and retry:
+                    xy, how = retry_photo(small, second_pass())
+                    if xy is not None:
+                        _CACHE[keys[file]] = xy * (rgb.shape[1] / small.shape[1])
+                        _RETRIED[keys[file]] = how
                 step.advance()
+            for extra in retry_estimator:
+                extra.close()
     poses = PoseSet([], [], np.zeros((0, 33, 2)))
     xy = []
     for file, label in zip(files, labels, strict=True):
@@ -154,6 +201,8 @@ def estimate_keypoints(files: list[Path], labels: list[str | None], max_side: in
         if found is None:
             poses.skipped.append({"file": str(file), "reason": "no person found or not a readable image"})
             continue
+        if keys[file] in _RETRIED:
+            poses.retried[str(file)] = _RETRIED[keys[file]]
         poses.files.append(file)
         poses.frames.append(None)
         poses.labels.append(label)

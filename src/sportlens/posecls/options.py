@@ -16,6 +16,7 @@ class KeypointOptions:
 
     max_side: int = 640  # photos and frames are shrunk to this long side (px) before pose estimation
     frames_per_clip: int = 8  # training/eval clips: this many frames spread evenly over each clip
+    retry: bool = True  # photos without a person: a second pass (lower threshold, padded, flipped)
 
     def __post_init__(self) -> None:
         check_range("max_side", self.max_side, 64, 4096)

@@ -50,6 +50,7 @@ def predict_proba(model, xy: np.ndarray) -> np.ndarray:
 
 
 def _skipped_warning(summary: Summary, poses: PoseSet) -> None:
+    summary.metrics["retried_images"] = poses.retried  # photo -> the second-pass variant that found its person
     if poses.skipped:
         first = poses.skipped[0]
         summary.warn(f"{len(poses.skipped)} image(s) or clip(s) with no person found in all or some frames, "
@@ -93,7 +94,7 @@ def run_train(data: str | Path, out_dir: str | Path, options: TrainOptions = Tra
     items = labelled_inputs(data)
     t0 = time.perf_counter()
     poses = estimate_keypoints([f for f, _ in items], [c for _, c in items], options.max_side, progress,
-                               options.frames_per_clip)
+                               options.frames_per_clip, options.retry)
     classes = sorted(set(poses.labels))
     if len(classes) < 2:
         raise DataFormatError(f"training needs photos or clips with a person in at least 2 classes, found "
@@ -187,7 +188,7 @@ def run_eval(run: str | Path, data: str | Path, out_dir: str | Path | None = Non
     if unknown:
         raise DataFormatError(f"class(es) the model was not trained on: {', '.join(unknown)}", data)
     poses = estimate_keypoints([f for f, _ in items], [c for _, c in items], options.max_side, progress,
-                               options.frames_per_clip)
+                               options.frames_per_clip, options.retry)
     if not poses.files:
         raise DataFormatError(f"no person found in any of the {len(items)} image(s) or clip(s)", data)
     out_dir = Path(out_dir) if out_dir is not None else path.parent / "eval"
@@ -268,7 +269,7 @@ def run_predict(run: str | Path, inputs: list[str | Path], out_dir: str | Path |
     if len(set(stems)) < len(stems):
         raise UserError("two videos share a file name; their outputs would collide", videos[0],
                         "predict them in separate runs")
-    poses = estimate_keypoints(photos, [None] * len(photos), options.max_side, progress)
+    poses = estimate_keypoints(photos, [None] * len(photos), options.max_side, progress, retry=options.retry)
     proba = predict_proba(model, poses.xy)
     classes = [str(c) for c in model.classes_]
     k = min(options.top_k, len(classes))
