@@ -239,7 +239,8 @@ def plot_timeline(scores: np.ndarray, classes: list[str], act: np.ndarray, min_a
     for ax, segs, name in ((axes[1], segments, "detected"), *(((axes[2], truth, "truth"),) if truth else ())):
         for s in segs:
             ax.axvspan(s.start_frame / fps, s.end_frame / fps, color=colours.get(s.label, "0.5"), alpha=0.8)
-            ax.text((s.start_frame + s.end_frame) / 2 / fps, 0.5, s.label, ha="center", va="center", fontsize=7)
+            if s.end_frame - s.start_frame > 0.03 * len(scores):  # a narrow one's name would cover its neighbours
+                ax.text((s.start_frame + s.end_frame) / 2 / fps, 0.5, s.label, ha="center", va="center", fontsize=7)
         ax.set_yticks([])
         ax.set_ylabel(name)
     axes[-1].set_xlabel("time (s)")
