@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/ball.py [--model classic] [--limit N] [--record]
     .venv/bin/python benchmarks/ball.py --held-out [--model NAME|RUN] [--record]
+    .venv/bin/python benchmarks/ball.py --no-ball [--record]
 
 The classic baseline has no training, so every rally is test data; results are reported per match (the match
 grouping of the data's README) and pooled. --held-out evaluates each shipped network (or the one --model names)
@@ -9,6 +10,10 @@ on the matches of its card's test split (never trained on, not used to pick the 
 classic baseline on exactly those rallies. Speed: end to end (decode + tracking + post-processing of one
 1280x720 rally) next to decode-only frames/s of the same video in the same run. With --record, dated rows go
 to the `## Ball tracking (issue 15)` section of BENCHMARKS.md.
+
+--no-ball: false detections on a video without a ball (the astronaut photo swaying +-20 degrees, 10 s, 300
+frames at 384x384, made from the shipped sample): frames with a "ball" before post-processing, after it without
+the plausibility gate, and with it, for classic and each shipped network.
 """
 
 from __future__ import annotations
@@ -90,14 +95,45 @@ def held_out(models: list[str], root: Path, record: bool) -> None:
                 append_row(SECTION, HELD_OUT_HEADER, row)
 
 
+NO_BALL_HEADER = ("| date | model | no-ball clip | frames | detected (raw) | after post-processing, no gate | "
+                  "after the plausibility gate | machine |")
+
+
+def no_ball(record: bool) -> None:
+    """Frames reported with a ball on a clip without one, before and after the plausibility gate."""
+    import tempfile
+
+    from sportlens.ball.models import NET_SPECS, shipped_weights
+    from sportlens.ball.postprocess import postprocess
+    from sportlens.samples import rotating_clip
+
+    with tempfile.TemporaryDirectory() as folder:
+        clip = rotating_clip(Path(folder) / "sway.mp4", seconds=10.0)
+        info = probe_video(clip.path)
+        for model in ["classic", *(n for n in NET_SPECS if shipped_weights(n).is_file())]:
+            _, raw, _, _ = track_source(info, model, PostSettings(revisit_s=None))
+            ungated = int(postprocess(raw, PostSettings(revisit_s=None)).visible.sum())
+            gated = int(postprocess(raw, PostSettings()).visible.sum())
+            print(f"{model:>14}: {len(raw)} frames, detected {int(raw.visible.sum())}, after post-processing "
+                  f"{ungated} without the gate, {gated} with it")
+            if record:
+                row = (f"| {today()} | {model} | astronaut sway 384x384, 10 s | {len(raw)} | "
+                       f"{int(raw.visible.sum())} | {ungated} | {gated} | {machine()} |")
+                append_row(SECTION, NO_BALL_HEADER, row)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default=None, help="classic (default), a network name or a run folder")
     parser.add_argument("--limit", type=int, default=None, help="only the first N rallies (a quick look)")
     parser.add_argument("--held-out", action="store_true",
                         help="networks on the test matches of their card, next to the classic baseline")
+    parser.add_argument("--no-ball", action="store_true", help="false detections on a video without a ball")
     parser.add_argument("--record", action="store_true")
     args = parser.parse_args()
+    if args.no_ball:
+        no_ball(args.record)
+        return
     root = shared_path("ball/badminton")
     if args.held_out:
         from sportlens.ball.models import NET_SPECS, shipped_weights

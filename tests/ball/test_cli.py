@@ -120,7 +120,8 @@ def test_track_with_a_court_gives_metres_and_a_court_plot(clip, tmp_path, run_cl
     seen = speed["court_x_m"].notna().to_numpy()
     track = pd.read_csv(tmp_path / "out" / "track.csv")
     expected = apply_homography(h, track.loc[seen, ["x", "y"]].to_numpy(float))
-    assert speed.loc[seen, ["court_x_m", "court_y_m"]].to_numpy() == pytest.approx(expected, abs=0.01)  # track.csv is rounded
+    # track.csv is rounded
+    assert speed.loc[seen, ["court_x_m", "court_y_m"]].to_numpy() == pytest.approx(expected, abs=0.01)
     shots = pd.read_csv(tmp_path / "out" / "shots.csv")
     assert {"court_x_m", "court_y_m"} <= set(shots.columns)
 
@@ -136,3 +137,16 @@ def test_bad_court_corners_are_one_line(clip, tmp_path, run_cli):
     missing = run_cli("ball", "track", video, "-o", tmp_path / "c", "--model", "classic", "--court-size", "tennis")
     missing.assert_user_error("--court-size needs --court")
     assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()
+
+
+def test_a_video_without_a_ball_says_so(tmp_path, run_cli):
+    # the shipped photo swaying: the classic tracker follows its moving texture, the plausibility gate drops it
+    from sportlens.samples import rotating_clip
+
+    clip = rotating_clip(tmp_path / "sway.mp4", seconds=4.0, size=256)
+    result = run_cli("ball", "track", clip.path, "-o", tmp_path / "out", "--model", "classic", "--json")
+    assert result.code == 0, result.stderr
+    summary = result.json()
+    assert summary["metrics"]["frames_detected"] > 60 and summary["metrics"]["frames_with_ball"] == 0
+    assert any("keep coming back to the same image points" in w for w in summary["warnings"])
+    assert summary["outputs"] == ["track.csv"] and summary["metrics"]["shots"] == 0

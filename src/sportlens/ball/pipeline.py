@@ -122,9 +122,14 @@ def write_track_outputs(info: VideoInfo, track: BallTrack, raw: BallTrack, skipp
         summary.warn(f"{len(skipped)} frame(s) could not be decoded; no ball is reported for them "
                      f"(first: frame {skipped[0]['frame']})")
     write_csv(out / "track.csv", track_table(track))
-    if found == 0:
+    if found == 0 and raw.visible.any():
+        summary.warn(f"no ball found: the {int(raw.visible.sum())} detection(s) of {n} frames keep coming back to the "
+                     "same image points (a fixed or swaying thing in the scene, not a ball in play), so track.csv has "
+                     "no position; no annotated video or plot was made")
+    elif found == 0:
         summary.warn(f"no ball found in any of the {n} frames: track.csv has no position "
                      "(is the ball small and moving in this video?); no annotated video or plot was made")
+    if found == 0:
         summary.metrics.update({"shots": 0, "rallies": 0, "max_speed_px_s": None, "median_speed_px_s": None})
     else:
         analytics = write_analytics(track, info, out, options, summary)

@@ -17,6 +17,12 @@ class PostSettings:
     fit_frames: int = 4  # visible points used on each side of a gap
     max_misfit: float = 0.01  # the fitted curve must pass this close (/ frame width) to the points around a gap
     min_run_frames: int = 3  # isolated runs of fewer visible frames are dropped (a flicker, not a flight)
+    # the plausibility gate: a ball in play does not come back to the same image points again and again; a
+    # track (or a run of revisit_s or longer) most of whose points were also visited revisit_s or more earlier or
+    # later (within revisit_radius / frame width) is a fixed or swaying thing in the scene, and is dropped
+    revisit_s: float | None = 0.5  # None: no gate
+    revisit_radius: float = 0.001
+    max_revisited: float = 0.5  # the share of a run's points that may be revisited
 
 
 def reject_jumps(track: BallTrack, max_jump: float) -> BallTrack:
@@ -52,6 +58,50 @@ def drop_short_runs(track: BallTrack, min_run: int) -> BallTrack:
     return track.replace(visibility=vis, confidence=np.where(vis > 0, track.confidence, 0.0))
 
 
+def revisited(track: BallTrack, revisit_s: float, radius: float) -> np.ndarray:
+    """(n,) bool: visible frames whose position (within radius / frame width) is visited again at least
+    revisit_s earlier or later. A grid of radius-sized cells keeps it linear in the track's length."""
+    seen = np.flatnonzero(track.visible)
+    out = np.zeros(len(track), bool)
+    if seen.size == 0:
+        return out
+    cell = max(radius * track.width, 1e-9)
+    keys = np.floor(track.points()[seen] / cell).astype(np.int64)
+    first: dict[tuple[int, int], int] = {}
+    last: dict[tuple[int, int], int] = {}
+    for (cx, cy), frame in zip(map(tuple, keys), seen, strict=True):
+        first.setdefault((cx, cy), frame)
+        last[(cx, cy)] = frame
+    apart = revisit_s * track.fps
+    for (cx, cy), frame in zip(map(tuple, keys), seen, strict=True):
+        for dx in (-1, 0, 1):
+            for dy in (-1, 0, 1):
+                key = (cx + dx, cy + dy)
+                if key in first and (frame - first[key] >= apart or last[key] - frame >= apart):
+                    out[frame] = True
+                    break
+            if out[frame]:
+                break
+    return out
+
+
+def drop_revisiting_runs(track: BallTrack, revisit_s: float, radius: float, max_share: float) -> BallTrack:
+    """The plausibility gate (see `revisited`): when more than max_share of all the visible frames are
+    revisited, the whole track is a fixed or swaying thing in the scene (a logo, a lamp, a moving texture) and
+    every detection is dropped; otherwise each run of at least revisit_s with more than max_share revisited is
+    dropped (a thing that stays put), while shorter ones stay (a ball coming to rest after a rally)."""
+    from sportlens.signals import finite_runs
+
+    again = revisited(track, revisit_s, radius)
+    vis = track.visibility.copy()
+    if vis.any() and again[vis > 0].mean() > max_share:
+        vis[:] = 0
+    for start, stop in finite_runs(vis > 0):
+        if stop - start >= revisit_s * track.fps and again[start:stop].mean() > max_share:
+            vis[start:stop] = 0
+    return track.replace(visibility=vis, confidence=np.where(vis > 0, track.confidence, 0.0))
+
+
 def fill_gaps(track: BallTrack, max_gap: int, fit_frames: int = 4, max_misfit: float = 0.01) -> BallTrack:
     """Fill interior gaps up to max_gap frames from a quadratic in time fitted to the points on both sides;
     filled frames get visibility 1 and half the lower confidence of the two sides. A gap whose two sides do not
@@ -82,8 +132,10 @@ def fill_gaps(track: BallTrack, max_gap: int, fit_frames: int = 4, max_misfit: f
 
 
 def postprocess(track: BallTrack, settings: PostSettings | None = None) -> BallTrack:
-    """reject_jumps, drop_short_runs, then fill_gaps."""
+    """reject_jumps, drop_short_runs, the plausibility gate (drop_revisiting_runs), then fill_gaps."""
     s = settings or PostSettings()
     track = reject_jumps(track, s.max_jump)
     track = drop_short_runs(track, s.min_run_frames)
+    if s.revisit_s is not None:
+        track = drop_revisiting_runs(track, s.revisit_s, s.revisit_radius, s.max_revisited)
     return fill_gaps(track, s.max_gap_frames, s.fit_frames, s.max_misfit)

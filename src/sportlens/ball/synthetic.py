@@ -26,7 +26,9 @@ class ClipSpec:
 
 def ballistic_path(spec: ClipSpec) -> np.ndarray:
     """(n, 2) ball centre in pixels: flights of 1 s between x = 15 % and 85 % of the width, each an arc
-    under constant gravity (apex at 20 % of the height), the direction reversing at each hit."""
+    under constant gravity (apex at 20 % of the height on the first flight, 3 % lower on each of the next six,
+    then again: a real ball does not retrace its path, and post-processing drops a "ball" that keeps doing so),
+    the direction reversing at each hit."""
     n = int(round(spec.seconds * spec.fps))
     t = np.arange(n) / spec.fps
     flight = 1.0
@@ -34,7 +36,7 @@ def ballistic_path(spec: ClipSpec) -> np.ndarray:
     forward = (np.floor(t / flight) % 2) == 0
     x0, x1 = 0.15 * spec.width, 0.85 * spec.width
     x = np.where(forward, x0 + (x1 - x0) * phase, x1 - (x1 - x0) * phase)
-    base, apex = 0.62 * spec.height, 0.2 * spec.height
+    base, apex = 0.62 * spec.height, (0.2 + 0.03 * (np.floor(t / flight) % 7)) * spec.height
     y = base - 4 * (base - apex) * phase * (1 - phase)  # a parabola in time: constant vertical acceleration
     return np.column_stack([x, y])
 
