@@ -73,9 +73,9 @@ def test_one_match_only_cannot_be_split(tmp_path, run_cli):
 def test_a_run_folder_is_a_model_for_track_and_eval(rallies, tmp_path, run_cli, one_torch_thread):
     run = tmp_path / "run"
     result = run_cli("ball", "train", rallies, "-o", run, "--epochs", "1", "--steps-per-epoch", "2",
-                     "--batch-size", "2", "--json")
+                     "--batch-size", "2", "--patience", "3", "--json")
     assert result.code == 0, result.stderr
-    assert result.json()["metrics"]["model"] == "tracknet-small"
+    assert result.json()["metrics"]["model"] == "tracknet-small" and result.json()["options"]["patience"] == 3
     result = run_cli("ball", "track", rallies / "00001.mp4", "-o", tmp_path / "track", "--model", run, "--json")
     assert result.code == 0, result.stderr
     metrics = result.json()["metrics"]
@@ -85,3 +85,11 @@ def test_a_run_folder_is_a_model_for_track_and_eval(rallies, tmp_path, run_cli, 
     result = run_cli("ball", "eval", rallies, "--model", run / "best.pt", "--json")
     assert result.code == 0, result.stderr
     assert result.json()["metrics"]["frames"] == 36
+
+
+def test_patience_must_be_at_least_one_epoch():
+    from sportlens.ball.options import TrainOptions
+    from sportlens.options import OptionError
+
+    with pytest.raises(OptionError, match="--patience must be at least 1"):
+        TrainOptions(patience=0)

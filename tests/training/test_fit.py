@@ -287,3 +287,25 @@ def test_monitor_must_be_among_the_validation_metrics(tmp_path):
         FitConfig(phases=(Phase("train", 1, 0.1),), monitor_mode="lowest")
     with pytest.raises(ValueError, match="at least one epoch"):
         FitConfig(phases=(Phase("train", 0, 0.1),))
+
+
+def test_early_stopping_after_patience_epochs_without_improvement(tmp_path):
+    # a learning rate of 0: the weights never move, so epoch 1 stays the best and every later epoch ties it
+    problem = Problem()
+    config = FitConfig(phases=(Phase("head", 3, 0.0), Phase("train", 10, 0.0)), amp="off", channels_last=False,
+                       patience=2)
+    log = EventLog()
+    result = problem.run(config, tmp_path / "run", progress=Progress("demo", log))
+    assert result.stopped_by == "early_stopping" and result.best_epoch == 1 and result.epochs_run == 3
+    assert problem.saved == [1]
+    messages = [e.message for e in log.events if e.kind == "message"]
+    assert any("early stopping: 2 epoch(s) without a better val_accuracy (best: epoch 1)" in m for m in messages)
+    # the same run without patience goes through all 13 epochs of both phases
+    assert Problem().run(FitConfig(phases=config.phases, amp="off", channels_last=False), tmp_path / "all").epochs_run \
+        == 13
+    # a learning run keeps improving: patience 3 does not cut 12 epochs that each beat the last
+    learning = Problem().run(FitConfig(phases=(Phase("train", 12, 0.05),), amp="off", channels_last=False,
+                                       label_smoothing=0.0, patience=12), tmp_path / "learn")
+    assert learning.stopped_by == "epochs" and learning.epochs_run == 12
+    with pytest.raises(ValueError, match="patience must be at least 1"):
+        FitConfig(phases=config.phases, patience=0)

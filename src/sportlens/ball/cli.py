@@ -113,6 +113,8 @@ def train(
     batch_size: int | None = typer.Option(None, show_default=False, help="Crops per batch [16]."),
     seed: int = typer.Option(0, help="Seed of the split, the initialisation and the augmentation."),
     threads: int | None = typer.Option(None, show_default=False, help="Torch threads (default: torch's choice)."),
+    patience: int | None = typer.Option(None, "--patience", metavar="N", min=1, show_default=False,
+                                        help="Early stopping: end after N epochs without a better validation F1."),
     resume: bool = typer.Option(False, "--resume", help="Continue the interrupted run in OUT."),
     as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
 ) -> None:
@@ -120,7 +122,7 @@ def train(
     from sportlens.ball.options import TrainOptions
 
     values = {"model": model.value, "epochs": epochs, "time_budget_min": time_budget, "steps_per_epoch": steps,
-              "batch_size": batch_size, "seed": seed, "threads": threads, "resume": resume}
+              "batch_size": batch_size, "seed": seed, "threads": threads, "patience": patience, "resume": resume}
     options = TrainOptions(**{k: v for k, v in values.items() if v is not None})
     from sportlens.ball.train import run_train
     from sportlens.command import report, run_task

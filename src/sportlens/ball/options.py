@@ -116,6 +116,7 @@ class TrainOptions:
     tolerance_px: float = 4.0  # of the validation F1 that picks the best epoch (512x288 frame)
     cache_mb: float = 4096  # decoded frames kept in memory (at the network's input size)
     threads: int | None = None  # torch threads while training (None: torch's default)
+    patience: int | None = None  # early stopping: end after this many epochs without a better validation F1
     resume: bool = False
 
     def __post_init__(self) -> None:
@@ -130,3 +131,4 @@ class TrainOptions:
         check_range("tolerance_px", self.tolerance_px, 0.0, 288.0, low_open=True)
         check_range("cache_mb", self.cache_mb, 16)
         check_range("threads", self.threads, 1, 256)
+        check_range("patience", self.patience, 1)

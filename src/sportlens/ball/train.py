@@ -191,6 +191,7 @@ def _train_into(by_split: dict[str, list[LabelledClip]], groups: dict[str, str],
         phases=(Phase("train", options.epochs, options.lr),),
         time_budget_s=None if options.time_budget_min is None else options.time_budget_min * 60,
         weight_decay=0.01, seed=options.seed, monitor="f1", monitor_mode="max", amp="auto",
+        patience=options.patience,
     )
     progress.message(
         f"training {spec.name} on {len(by_split['train'])} clips ({', '.join(split_record['train']['groups'])}), "

@@ -61,6 +61,8 @@ class FitConfig:
     by torch's thread count, i.e. seconds of a machine with those cores to itself (fair on a shared machine).
     bn_recalibration_batches > 0 recomputes batch-norm running statistics over that many training batches
     before each validation ("precise BN"): in short runs the running averages lag the weights.
+    patience: early stopping; the run ends once that many epochs in a row did not beat the best one
+    (stopped_by "early_stopping"), counted across phases and across a resume.
     """
 
     phases: tuple[Phase, ...]
@@ -81,8 +83,11 @@ class FitConfig:
     monitor_mode: str = "max"
     budget_clock: str = "wall"
     bn_recalibration_batches: int = 0
+    patience: int | None = None  # stop after this many epochs without a better monitored metric (None: never)
 
     def __post_init__(self) -> None:
+        if self.patience is not None and self.patience < 1:
+            raise ValueError(f"patience must be at least 1 epoch, got {self.patience}")
         if self.monitor_mode not in MONITOR_MODES:
             raise ValueError(f"monitor_mode must be 'max' or 'min', not {self.monitor_mode!r}")
         if not self.phases or any(p.epochs < 1 for p in self.phases):
@@ -407,8 +412,15 @@ def fit(
                         f" more for {total_epochs} epochs; {budget_hint}"
                     )
                 epoch_step.advance()
+                if config.patience is not None and global_epoch - result.best_epoch >= config.patience:
+                    result.stopped_by = "early_stopping"
+                    progress.message(f"early stopping: {config.patience} epoch(s) without a better "
+                                     f"val_{config.monitor} (best: epoch {result.best_epoch})")
+                    break
                 if out_of_time:
                     break
+            if result.stopped_by == "early_stopping":
+                break
             if out_of_time:  # a cut-short earlier phase still lets the later phases run on what is left
                 result.stopped_by = "time_budget"
             start_epoch, opt_state = 0, None
