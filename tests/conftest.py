@@ -4,12 +4,21 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
 
 import pytest
 
 os.environ.setdefault("SPORTLENS_NO_PROGRESS", "1")  # keep test output and stderr checks clean
 os.environ.setdefault("MPLBACKEND", "Agg")
+# no test reads or writes the user's model registry (~/.sportlens/registry): a per-run one that starts absent
+os.environ["SPORTLENS_REGISTRY"] = f"sqlite:///{tempfile.gettempdir()}/sportlens-test-registry-{os.getpid()}/mlflow.db"
 
 
 @dataclass
@@ -114,3 +123,81 @@ def write_two_class_images(root):
 def two_class_images():
     """write_two_class_images(root): 12 red discs and 12 blue squares (40 px), a classifier learns them at once."""
     return write_two_class_images
+
+
+# ---- a running service (`sportlens serve` in its own process) -----------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class Service:
+    """`sportlens serve` in its own process; .url is its base address."""
+
+    root: Path
+    args: list[str]
+    port: int = field(default_factory=free_port)
+    process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, timeout_s: float = 60.0) -> Service:
+        import httpx
+
+        env = dict(os.environ, OMP_NUM_THREADS="1")
+        self.log = open(self.root.parent / f"service-{self.port}-{time.time_ns()}.log", "wb")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "sportlens", "serve", "--root", str(self.root), "--port", str(self.port),
+             *self.args], stdout=self.log, stderr=subprocess.STDOUT, env=env)
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise AssertionError(f"the service exited with {self.process.returncode}: {self.output()}")
+            try:
+                if httpx.get(self.url + "/api/health", timeout=1).status_code == 200:
+                    return self
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        raise AssertionError(f"the service did not answer within {timeout_s} s: {self.output()}")
+
+    def output(self) -> str:
+        self.log.flush()
+        return Path(self.log.name).read_text(errors="replace")
+
+    def kill(self) -> None:
+        """SIGKILL: the service dies with no chance to clean up (its job processes go on until they end)."""
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(10)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)
+            try:
+                self.process.wait(20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(5)
+        self.log.close()
+
+
+@pytest.fixture
+def start_service(tmp_path):
+    """start_service(*flags, root=None) -> a running Service; every one is stopped after the test."""
+    started: list[Service] = []
+
+    def start(*args: str, root: Path | None = None) -> Service:
+        service = Service(root or tmp_path / "service", [str(a) for a in args]).start()
+        started.append(service)
+        return service
+
+    yield start
+    for service in started:
+        service.stop()
+
+

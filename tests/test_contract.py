@@ -77,6 +77,9 @@ class Inputs:
     action_run: Path | None = None
     pose_photos: Path | None = None  # the astronaut upright and lying (CLASS/ sub-folders of photos)
     posecls_run: Path | None = None
+    registry: str | None = None  # an MLflow registry holding classify_run as production version 1
+    images_new: Path | None = None  # more images of the same classes (retrain's new data)
+    images_hold: Path | None = None  # held-out images (retrain)
 
 
 @pytest.fixture(scope="module")
@@ -107,6 +110,10 @@ def inputs(tmp_path_factory, one_torch_thread, labelled_imu_csv, two_class_image
     made.pose_photos = write_pose_photos(root / "pose-photos")
     made.posecls_run = root / "posecls-run"
     assert main(["posecls", "train", str(made.pose_photos), "-o", str(made.posecls_run), "--n-trees", "20"]) == 0
+    made.registry = f"sqlite:///{root / 'registry' / 'mlflow.db'}"
+    assert main(["models", "register", str(made.classify_run), "--promote", "--registry", made.registry]) == 0
+    made.images_new = two_class_images(root / "images-new")
+    made.images_hold = two_class_images(root / "images-hold")
     made.imu_model = root / "imu-model"
     assert main(["imu", "train", str(made.imu_labelled), "--group-col", "person", "--recipe", "logistic",
                  "-o", str(made.imu_model)]) == 0
@@ -157,6 +164,12 @@ CALLS: dict[str, Call] = {
     "classify clean": Call(lambda i, o: [i.images, i.classify_run / "review" / "review.csv", "-o", o]),
     "analyze": Call(lambda i, o: [i.clip, "-o", o, "--no-video"]),
     "batch": Call(lambda i, o: [i.imu, "-o", o, "--tasks", "reps"]),
+    "models list": Call(lambda i, o: ["--registry", i.registry], writes=False, input_index=None),
+    "models show": Call(lambda i, o: ["classify", "--registry", i.registry], writes=False, input_index=None),
+    "models promote": Call(lambda i, o: ["classify", "1", "--registry", i.registry], writes=False, input_index=None),
+    "models register": Call(lambda i, o: [i.classify_run, "--registry", i.registry], writes=False),
+    "retrain": Call(lambda i, o: ["classify", i.images_new, "--holdout", i.images_hold, "-o", o, "--epochs", "1",
+                                  "--registry", i.registry], input_index=1),
 }
 
 

@@ -90,6 +90,8 @@ TASKS = [
     ("sportlens.report.cli", "analyze", "command"),
     ("sportlens.service.cli", "serve", "command"),
     ("sportlens.batch.cli", "batch", "command"),
+    ("sportlens.lifecycle.cli", "models", "group"),
+    ("sportlens.lifecycle.retrain_cli", "retrain", "command"),
 ]
 _registered = False
 

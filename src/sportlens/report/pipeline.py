@@ -58,8 +58,28 @@ def run_analyze(source: str | Path, out_dir: str | Path, options: AnalyzeOptions
     progress = ensure_progress(progress, "analyze")
     source, out_dir = Path(source), Path(out_dir)
     kind = input_kind(source)
+    options = _production_models(options)
     run = {"video": _analyze_video, "imu": _analyze_imu, "photos": _analyze_photos}[kind]
     return run(source, out_dir, options, progress)
+
+
+def _production_models(options: AnalyzeOptions) -> AnalyzeOptions:
+    """Models not named by the user come from the registry's production versions when there are any
+    (`sportlens models promote`): the action model, and the ball network in place of the shipped default."""
+    import dataclasses
+
+    from sportlens.ball.options import TrackOptions
+    from sportlens.lifecycle.registry import production_run
+
+    if options.action_model is None and options.wants("action"):
+        run = production_run("action")
+        if run is not None:
+            options = dataclasses.replace(options, action_model=str(run))
+    if options.ball.model == TrackOptions().model and options.wants("ball") and options.ball_sport:
+        run = production_run("ball")
+        if run is not None:
+            options = dataclasses.replace(options, ball=dataclasses.replace(options.ball, model=str(run)))
+    return options
 
 
 def _task(runs: list[TaskRun], summary: Summary, name: str, folder: Path, work: Callable[[], Summary]) -> TaskRun:

@@ -39,7 +39,8 @@ class Settings:
     max_upload_mb: float = 500.0
     max_active_jobs: int = 20  # queued + running; beyond it uploads get 429
     token: str | None = None
-    score_model: Path | None = None  # a `classify train` run for POST /api/score
+    score_model: Path | None = None  # a `classify train` run for POST /api/score [the registry's production one]
+    registry: str | None = None  # MLflow registry URI [$SPORTLENS_REGISTRY or ~/.sportlens/registry]
     poll_s: float = 0.5
     max_attempts: int = 3
     extra: dict[str, Any] = field(default_factory=dict)
@@ -71,7 +72,8 @@ def create_app(settings: Settings) -> FastAPI:
     jobs_dir = root / "jobs"
     jobs_dir.mkdir(parents=True, exist_ok=True)
     store = JobStore(settings.url)
-    runner = JobRunner(store, jobs_dir, settings.workers, settings.poll_s, settings.max_attempts)
+    runner = JobRunner(store, jobs_dir, settings.workers, settings.poll_s, settings.max_attempts,
+                       env={"SPORTLENS_REGISTRY": settings.registry} if settings.registry else None)
     scorer: dict[str, Any] = {}
     score_lock = threading.Lock()
 
@@ -149,13 +151,10 @@ def create_app(settings: Settings) -> FastAPI:
     def models() -> list[dict]:
         from sportlens.service.models import list_models
 
-        return list_models(settings.score_model)
+        return list_models(settings.score_model, settings.registry)
 
     @app.post("/api/score", response_model=ScoreResponse, dependencies=auth)
     def score(body: ScoreRequest) -> dict:
-        if settings.score_model is None:
-            raise _error(503, "no image model is set: start the service with --score-model RUN "
-                              "(a `sportlens classify train` run)")
         try:
             raw = base64.b64decode(body.data, validate=True)
         except (binascii.Error, ValueError):
@@ -163,8 +162,13 @@ def create_app(settings: Settings) -> FastAPI:
         with score_lock:
             if "model" not in scorer:
                 from sportlens.classify.inference import load_classifier
+                from sportlens.lifecycle.registry import production_run
 
-                scorer["model"] = load_classifier(settings.score_model)
+                run = settings.score_model or production_run("classify", settings.registry)
+                if run is None:
+                    raise _error(503, "no image model: promote one in the registry (sportlens models register RUN "
+                                      "--promote) or start the service with --score-model RUN")
+                scorer["model"] = load_classifier(run)
         return _score(scorer["model"], raw)
 
     return app

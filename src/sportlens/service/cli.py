@@ -28,7 +28,10 @@ def command(
                                      help="Require 'Authorization: Bearer TOKEN' on the API (also from "
                                           "$SPORTLENS_TOKEN)."),
     score_model: Path | None = typer.Option(None, "--score-model", metavar="RUN", show_default=False,
-                                            help="A `sportlens classify train` run for POST /api/score."),
+                                            help="A `sportlens classify train` run for POST /api/score [the "
+                                                 "registry's production classify model]."),
+    registry: str | None = typer.Option(None, "--registry", metavar="URI", show_default=False,
+                                        help="MLflow model registry [$SPORTLENS_REGISTRY or ~/.sportlens/registry]."),
 ) -> None:
     import uvicorn
 
@@ -43,7 +46,8 @@ def command(
         raise UserError(f"--db {db!r} is not a database URL", hint="e.g. sqlite:///jobs.sqlite or "
                         "postgresql+psycopg://user:password@localhost/sportlens")
     settings = Settings(root=root, db_url=db, workers=workers, max_upload_mb=max_upload_mb,
-                        max_active_jobs=max_jobs, token=token, score_model=score_model)
+                        max_active_jobs=max_jobs, token=token, score_model=score_model,
+                        registry=registry)
     try:
         app = create_app(settings)
     except Exception as exc:  # the database cannot be reached or created

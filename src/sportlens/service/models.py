@@ -12,8 +12,9 @@ def _card_view(card: dict[str, Any]) -> dict[str, Any]:
     return {key: card[key] for key in CARD_FIELDS if key in card}
 
 
-def list_models(score_model: Path | None) -> list[dict[str, Any]]:
-    """The shipped ball networks and the image model of /api/score, each with its card."""
+def list_models(score_model: Path | None, registry: str | None = None) -> list[dict[str, Any]]:
+    """The shipped ball networks, the image model given for /api/score and every version in the model
+    registry (the production ones marked), each with its card or figures."""
     from sportlens.ball.models import WEIGHTS_DIR
     from sportlens.training.checkpoint import load_checkpoint
 
@@ -28,4 +29,12 @@ def list_models(score_model: Path | None) -> list[dict[str, Any]]:
         loaded = load_classifier(score_model)
         rows.append({"name": loaded.card.get("model", "classifier"), "task": "classify", "source": str(loaded.path),
                      "used_by": "/api/score", "card": _card_view(loaded.card)})
+    from sportlens.lifecycle.registry import ModelRegistry, registry_exists
+
+    if registry_exists(registry):
+        for version in ModelRegistry(registry).list():
+            row = version.row()
+            rows.append({"name": f"{row['name']} v{row['version']}", "task": row["task"], "source": "registry",
+                         "production": row["production"], "metrics": row["metrics"], "tags": row["tags"],
+                         "used_by": "analyze, /api/score" if row["production"] else None})
     return rows

@@ -30,9 +30,10 @@ def _die_with_parent() -> None:
 
 class JobRunner:
     def __init__(self, store: JobStore, jobs_dir: Path, workers: int = 1, poll_s: float = 0.5,
-                 max_attempts: int = 3):
+                 max_attempts: int = 3, env: dict[str, str] | None = None):
         self.store, self.jobs_dir, self.workers = store, Path(jobs_dir), workers
         self.poll_s, self.max_attempts = poll_s, max_attempts
+        self.env = dict(env or {})  # extra environment of the job processes (e.g. the model registry)
         self._wake = threading.Event()
         self._stopping = threading.Event()
         self._threads: list[threading.Thread] = []
@@ -90,7 +91,7 @@ class JobRunner:
 
     def _run(self, job_id: str) -> None:
         job_dir = self.jobs_dir / job_id
-        env = dict(os.environ, OMP_NUM_THREADS=os.environ.get("OMP_NUM_THREADS", "1"))
+        env = dict(os.environ, OMP_NUM_THREADS=os.environ.get("OMP_NUM_THREADS", "1"), **self.env)
         log_path = job_dir / "worker.log"
         with open(log_path, "ab") as log:
             child = subprocess.Popen(

@@ -1,0 +1,130 @@
+"""The model lifecycle on a real MLflow registry (SQLite store in a temporary folder): register, list, show,
+promote; the retraining gate promotes a better candidate and keeps a worse one out; the service scores
+images with the production model; analyze uses the production ball model."""
+
+from __future__ import annotations
+
+import base64
+
+import httpx
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw
+
+pytestmark = pytest.mark.filterwarnings("ignore")
+
+FAST = ["--model", "notebook-cnn", "--image-size", "32", "--amp", "off", "--device", "cpu", "--json"]
+
+
+def _shapes(root, seed: int, n: int):
+    """Red discs and blue squares on noise (n per class), named by seed so two sets never share a file."""
+    rng = np.random.default_rng(seed)
+    for label, colour in (("disc", (220, 40, 40)), ("square", (40, 60, 220))):
+        (root / label).mkdir(parents=True, exist_ok=True)
+        for k in range(n):
+            image = Image.fromarray(rng.integers(90, 160, (40, 40, 3)).astype(np.uint8))
+            draw = ImageDraw.Draw(image)
+            x, y = (int(v) for v in rng.integers(8, 24, 2))
+            (draw.ellipse if label == "disc" else draw.rectangle)([x, y, x + 12, y + 12], fill=colour)
+            image.save(root / label / f"{label}_{seed}_{k:02d}.png")
+    return root
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory, one_torch_thread):
+    """Old, new and held-out image sets, a weak production run (1 epoch) and an empty registry."""
+    from sportlens.cli import main
+
+    base = tmp_path_factory.mktemp("lifecycle")
+    old, new, holdout = _shapes(base / "old", 1, 10), _shapes(base / "new", 2, 10), _shapes(base / "hold", 3, 12)
+    weak = base / "weak"
+    assert main(["classify", "train", str(old), "-o", str(weak), "--epochs", "1", *FAST]) == 0
+    return {"base": base, "old": old, "new": new, "holdout": holdout, "weak": weak,
+            "registry": f"sqlite:///{base / 'registry' / 'mlflow.db'}"}
+
+
+def test_register_list_show_promote(world, run_cli, tmp_path):
+    registry = f"sqlite:///{tmp_path / 'reg' / 'mlflow.db'}"
+    first = run_cli("models", "register", world["weak"], "--registry", registry, "--json")
+    assert first.code == 0, first.stderr
+    version = first.json()["metrics"]["version"]
+    assert (version["name"], version["version"], version["task"], version["production"]) == \
+        ("sportlens-classify", 1, "classify", False)
+    assert version["source"] == str((world["weak"] / "best.pt").resolve())
+    assert "val.accuracy" in version["metrics"]
+    second = run_cli("models", "register", world["weak"], "--promote", "--registry", registry, "--json")
+    assert second.json()["metrics"]["version"]["production"] is True
+    listed = run_cli("models", "list", "--registry", registry)
+    assert listed.code == 0 and listed.stdout.count("sportlens-classify v") == 2
+    assert "sportlens-classify v2  (production)" in listed.stdout
+    shown = run_cli("models", "show", "classify", "--registry", registry, "--json").json()["metrics"]
+    assert shown["version"]["version"] == 2 and shown["card"]["classes"] == ["disc", "square"]
+    promoted = run_cli("models", "promote", "classify", "1", "--registry", registry, "--json")
+    assert promoted.json()["metrics"]["version"]["production"] is True
+    assert run_cli("models", "show", "classify", "--registry", registry, "--json").json()["metrics"][
+        "version"]["version"] == 1
+    run_cli("models", "promote", "classify", "9", "--registry", registry).assert_user_error("has no version 9")
+    run_cli("models", "show", "ball", "--registry", registry).assert_user_error("sportlens-ball has no production")
+    run_cli("models", "register", tmp_path, "--registry", registry).assert_user_error("no model in this folder")
+
+
+def test_the_gate_promotes_a_better_candidate_and_keeps_a_worse_one_out(world, run_cli):
+    registry = world["registry"]
+    assert run_cli("models", "register", world["weak"], "--promote", "--registry", registry).code == 0
+    better = run_cli("retrain", "classify", world["new"], "--holdout", world["holdout"], "-o",
+                     world["base"] / "retrain1", "--epochs", "12", "--registry", registry, "--json")
+    assert better.code == 0, better.stderr
+    m = better.json()["metrics"]
+    assert m["candidate"]["n"] == m["production"]["n"] == 24  # both scored on the same 24 held-out images
+    assert m["candidate"]["macro_f1"] >= m["production"]["macro_f1"] + 0.01
+    assert (m["decision"], m["promoted"], m["candidate_version"], m["production_version_after"]) == \
+        ("promoted", True, 2, 2)
+    data = (world["base"] / "retrain1" / "training_data.csv").read_text().splitlines()
+    assert len(data) == 1 + 40  # the production model's 20 images plus the 20 new ones
+
+    worse = run_cli("retrain", "classify", world["new"], "--holdout", world["holdout"], "-o",
+                    world["base"] / "retrain2", "--epochs", "1", "--margin", "0.05", "--registry", registry, "--json")
+    assert worse.code == 0, worse.stderr
+    w = worse.json()["metrics"]
+    assert w["production"] == m["candidate"]  # the production model is now the first candidate
+    assert (w["decision"], w["promoted"], w["candidate_version"], w["production_version_after"]) == \
+        ("kept out", False, 3, 2)
+    assert any("production stays 2" in text for text in worse.json()["warnings"])
+    from sportlens.lifecycle.registry import ModelRegistry
+
+    versions = {v.version: v for v in ModelRegistry(registry).list("classify")}
+    assert versions[2].aliases == ("production",) and versions[3].aliases == ()
+    assert versions[3].tags["retrain.decision"] == "kept out"
+    assert float(versions[3].tags["retrain.production_macro_f1"]) == pytest.approx(m["candidate"]["macro_f1"],
+                                                                                   abs=1e-6)
+
+
+def test_retrain_refuses_a_holdout_that_overlaps_the_training_data(world, run_cli, tmp_path):
+    registry = world["registry"]
+    if run_cli("models", "show", "classify", "--registry", registry).code != 0:
+        assert run_cli("models", "register", world["weak"], "--promote", "--registry", registry).code == 0
+    result = run_cli("retrain", "classify", world["new"], "--holdout", world["old"], "-o", tmp_path / "o",
+                     "--registry", registry)
+    result.assert_user_error("held-out data shares 20 file(s) with the training data")
+    assert not (tmp_path / "o").exists()
+    empty = f"sqlite:///{tmp_path / 'empty' / 'mlflow.db'}"
+    run_cli("retrain", "classify", world["new"], "--holdout", world["holdout"], "-o", tmp_path / "o",
+            "--registry", empty).assert_user_error("no production classify model")
+    run_cli("retrain", "juggling", world["new"], "--holdout", world["holdout"], "-o", tmp_path / "o",
+            "--registry", empty).assert_user_error("does not support task 'juggling'")
+
+
+def test_the_service_scores_with_the_production_model(world, run_cli, start_service, tmp_path):
+    registry = f"sqlite:///{tmp_path / 'reg' / 'mlflow.db'}"
+    strong = tmp_path / "strong"
+    assert run_cli("classify", "train", world["old"], "-o", strong, "--epochs", "12", *FAST).code == 0
+    assert run_cli("models", "register", strong, "--promote", "--registry", registry).code == 0
+    service = start_service("--registry", registry)
+    image = world["holdout"] / "square" / "square_3_00.png"
+    with httpx.Client(base_url=service.url, timeout=60) as client:
+        scored = client.post("/api/score", json={"data": base64.b64encode(image.read_bytes()).decode()})
+        assert scored.status_code == 200, (scored.text, service.output())
+        assert scored.json()["label"] == "square"
+        models = client.get("/api/models").json()
+        production = [m for m in models if m.get("source") == "registry" and m["production"]]
+        assert [m["name"] for m in production] == ["sportlens-classify v1"]
