@@ -47,6 +47,7 @@ class TrackOptions:
     trail_frames: int = 12  # length of the fading trail in annotated.mp4
     annotated_video: bool = True
     plot: bool = True
+    plausibility_gate: bool = True  # drop detections that keep coming back to the same image points
     heatmap_video: bool = False  # heatmap.mp4: the network's heatmap over each frame (heatmap models only)
     bounces: bool = False  # tennis: tell bounces from hits in shots.csv
     # four image points (x1,y1,...,x4,y4 px) of the court's far-left, far-right, near-right, near-left corners

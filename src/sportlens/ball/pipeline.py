@@ -55,7 +55,8 @@ def run_track(source: str | Path, out_dir: str | Path, options: TrackOptions | N
     check_model(options.model)
     court_from_options(options, info)  # a bad --court is an error now, before the output folder is touched
     summary = Summary("ball track", inputs=[str(source)], options=plain(options))
-    post = PostSettings(max_jump=options.max_jump, max_gap_frames=options.max_gap_frames)
+    post = PostSettings(max_jump=options.max_jump, max_gap_frames=options.max_gap_frames,
+                        revisit_s=0.5 if options.plausibility_gate else None)
     with output_run(out_dir, summary, source) as out:
         track, raw, skipped, seconds = track_source(info, options.model, post, progress)
         write_track_outputs(info, track, raw, skipped, seconds, out, options, summary, progress)

@@ -80,7 +80,12 @@ def _video_parts(out_dir: Path, source: Path, data: dict, done: dict) -> None:
         data["facts"].append(("frames with the ball", f"{m.get('frames_with_ball')}/{m.get('frames')}"))
         data["models"].append({"task": "ball", "model": m.get("model"), "details": {}})
         if m.get("frames_with_ball"):
+            data["facts"].append(("shots / rallies", f"{m.get('shots')} / {m.get('rallies')}"))
+            top = m.get("max_speed_mps")
+            data["facts"].append(("ball top speed", f"{top} m/s" if top is not None
+                                  else f"{m.get('max_speed_px_s')} px/s"))
             _ball_plots(out_dir, data, m)
+            _ball_tables(out_dir, data)
     action = done.get("action")
     if action is not None:
         m = action.summary.metrics
@@ -155,16 +160,45 @@ def _ball_plots(out_dir: Path, data: dict, metrics: dict) -> None:
     t = track["time_s"].to_numpy(float)
     x, y = track["x"].to_numpy(float), track["y"].to_numpy(float)
     height_px = metrics["height"] - y
-    dt = np.gradient(t) if len(t) > 1 else np.ones_like(t)
-    speed = np.hypot(np.gradient(x), np.gradient(y)) / np.where(dt > 0, dt, np.nan) if len(t) > 1 else x * np.nan
     keep = _thin(len(t))
-    common = {"t": _clean(t[keep]), "bands": [], "source": "ball/track.csv"}
+    bands = []
+    rallies_csv = out_dir / "ball" / "rallies.csv"
+    if rallies_csv.is_file():  # rallies shaded on both ball plots
+        bands = [{"t0": float(r.start_s), "t1": float(r.end_s), "label": str(int(r.rally))}
+                 for r in pd.read_csv(rallies_csv).itertuples()]
+    common = {"t": _clean(t[keep]), "bands": bands, "source": "ball/track.csv"}
     data["plots"].append({"id": "ball-height", "title": "Ball height above the frame's bottom edge", "unit": "px",
                           "lines": [{"name": "height", "values": _clean(height_px[keep]), "visible": True}], **common})
-    data["plots"].append({"id": "ball-speed", "title": "Ball speed in the image", "unit": "px/s",
-                          "lines": [{"name": "speed", "values": _clean(speed[keep]), "visible": True}], **common})
+    # the analytics' speed (not averaged across gaps or hits), in m/s too when a court was given
+    speed = pd.read_csv(out_dir / "ball" / "speed.csv")
+    lines = [{"name": "speed px/s", "values": _clean(speed["speed_px_s"].to_numpy(float)[keep]), "visible": True}]
+    unit, title = "px/s", "Ball speed in the image (rallies shaded)"
+    if "speed_mps" in speed:
+        lines = [{"name": "speed m/s", "values": _clean(speed["speed_mps"].to_numpy(float)[keep]), "visible": True}]
+        unit, title = "m/s", "Ball speed on the court plane (rallies shaded)"
+    data["plots"].append({"id": "ball-speed", "title": title, "unit": unit, "lines": lines,
+                          **{**common, "source": "ball/speed.csv"}})
     data["ball"] = {"t": _clean(t[keep]), "x": _clean(x[keep]), "y": _clean(y[keep]),
                     "width": metrics["width"], "height": metrics["height"]}
+
+
+def _ball_tables(out_dir: Path, data: dict) -> None:
+    """The shots (hits, bounces) and rallies of the ball analytics, each row seeking the video."""
+    shots, rallies = out_dir / "ball" / "shots.csv", out_dir / "ball" / "rallies.csv"
+    if rallies.is_file():
+        table = pd.read_csv(rallies)
+        columns = [c for c in ("rally", "start_s", "end_s", "duration_s", "shots", "bounces", "max_speed_px_s",
+                               "max_speed_mps") if c in table]
+        data["tables"].append({"title": "Ball: rallies", "columns": columns, "seek": "start_s",
+                               "rows": table[columns].to_dict("records")})
+    if shots.is_file():
+        table = pd.read_csv(shots)
+        table["start_s"] = table["time_s"]
+        columns = [c for c in ("shot", "time_s", "kind", "rally", "turn_deg", "speed_out_px_s", "court_x_m",
+                               "court_y_m") if c in table]
+        rows = [{k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in r.items()}
+                for r in table[[*columns, "start_s"]].to_dict("records")]
+        data["tables"].append({"title": "Ball: shots", "columns": columns, "seek": "start_s", "rows": rows})
 
 
 def _action_card(data: dict) -> dict:

@@ -39,7 +39,8 @@ def write_ball(source: Path, info: VideoInfo, raw, seconds: float, skipped: list
     summary = Summary("ball track", inputs=[str(source)], options=plain(options))
     with output_run(out_dir, summary, source):
         t0 = time.perf_counter()
-        track = postprocess(raw, PostSettings(max_jump=options.max_jump, max_gap_frames=options.max_gap_frames))
+        track = postprocess(raw, PostSettings(max_jump=options.max_jump, max_gap_frames=options.max_gap_frames,
+                                          revisit_s=0.5 if options.plausibility_gate else None))
         seconds += time.perf_counter() - t0
         write_track_outputs(info, track, raw, skipped, seconds, out_dir, options, summary, progress)
     return summary
