@@ -218,5 +218,9 @@ def test_score_images_with_the_books_contract(start_service, two_class_images, t
         by_task = {m["task"]: m for m in models}
         assert by_task["classify"]["card"]["classes"] == ["disc", "square"]
         assert by_task["ball"]["name"] == "tracknet-small" and "metrics" in by_task["ball"]["card"]
+        page = client.get("/docs")
+        assert page.status_code == 200 and "/docs-assets/swagger-ui-bundle.js" in page.text
+        assert "cdn" not in page.text.lower()  # works offline
+        assert client.get("/docs-assets/swagger-ui-bundle.js").status_code == 200
         spec = client.get("/openapi.json").json()
         assert {"/api/jobs", "/api/jobs/{job_id}", "/api/score", "/api/models"} <= set(spec["paths"])

@@ -84,8 +84,9 @@ def create_app(settings: Settings) -> FastAPI:
         runner.stop()
         store.close()
 
-    app = FastAPI(title="sportlens", version=__version__, lifespan=lifespan,
+    app = FastAPI(title="sportlens", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None,
                   description="Upload a video, photo or IMU CSV; sportlens analyze runs it as a job.")
+    _offline_docs(app)
     app.state.store, app.state.runner, app.state.settings = store, runner, settings
 
     def authorise(request: Request) -> None:
@@ -172,6 +173,22 @@ def create_app(settings: Settings) -> FastAPI:
         return _score(scorer["model"], raw)
 
     return app
+
+
+def _offline_docs(app: FastAPI) -> None:
+    """The OpenAPI page at /docs with Swagger UI served from the installed swagger-ui-bundle package: FastAPI's
+    default page loads it from a CDN, which an offline machine cannot reach."""
+    from fastapi.openapi.docs import get_swagger_ui_html
+    from fastapi.staticfiles import StaticFiles
+    from swagger_ui_bundle import swagger_ui_path
+
+    app.mount("/docs-assets", StaticFiles(directory=str(swagger_ui_path)), name="docs-assets")
+
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        return get_swagger_ui_html(openapi_url="/openapi.json", title="sportlens API",
+                                   swagger_js_url="/docs-assets/swagger-ui-bundle.js",
+                                   swagger_css_url="/docs-assets/swagger-ui.css", swagger_favicon_url="data:,")
 
 
 def _check_tasks(tasks: str | None) -> str | None:
