@@ -267,7 +267,7 @@ def write_annotated_video(info, segments: list[Segment], target: Path, progress:
                 writer = VideoWriter(target, info.fps, frame.image.shape[1], frame.image.shape[0]).__enter__()
             image = frame.image.copy()
             label, score = label_at.get(frame.index, (BACKGROUND, 0.0))
-            text = f"{label} {score:.2f}" if label != BACKGROUND else "-"
+            text = f"{label} {score:.2f}" if label != BACKGROUND else "no action"
             draw_label(image, text, (8, 8), (255, 235, 59) if label != BACKGROUND else (200, 200, 200),
                        scale=max(0.5, image.shape[0] / 700))
             draw_label(image, f"{frame.time_s:6.2f} s", (8, image.shape[0] - 30), scale=max(0.4, image.shape[0] / 900))
