@@ -28,18 +28,19 @@ def test_a_video_runs_pose_and_reps_in_one_pass_and_lists_what_did_not_run(analy
     out, summary = analyzed
     tasks = _tasks(summary)
     assert tasks["pose"]["status"] == "done" and tasks["reps"]["status"] == "done"
-    assert tasks["ball"]["status"] == "skipped" and tasks["ball"]["reason"].startswith("not applicable")
+    # --sport auto runs the ball tracker; on this ball-free clip it finds nothing it would call a ball
+    assert tasks["ball"]["status"] == "no result" and tasks["ball"]["reason"] == "no ball found"
     assert tasks["action"] == {**tasks["action"], "status": "skipped", "reason": "no --action-model given"}
     decode = summary.metrics["decode"]
-    assert decode["passes"] == 1 and decode["consumers"] == ["pose"] and decode["frames"] == 120
+    assert decode["passes"] == 1 and decode["consumers"] == ["pose", "ball"] and decode["frames"] == 120
     # the task folders hold what the task commands write, each with its own summary.json
     pose_files = {p.name for p in (out / "pose").iterdir()}
     assert {"keypoints.csv", "angles.csv", "annotated.mp4", "summary.json"} <= pose_files
     assert read_summary(out / "pose").command == "pose" and read_summary(out / "reps").command == "reps"
     assert (out / "reps" / "reps.csv").is_file() and (out / "reps" / "reps.png").is_file()
-    assert not (out / "ball").exists() and not (out / "action").exists()
+    assert read_summary(out / "ball").metrics["frames_with_ball"] == 0 and not (out / "action").exists()
     assert read_summary(out).to_dict() == json.loads((out / "summary.json").read_text())
-    assert sorted(read_summary(out).outputs) == ["pose/", "report.html", "reps/"]
+    assert sorted(read_summary(out).outputs) == ["ball/", "pose/", "report.html", "reps/"]
 
 
 def test_reps_in_analyze_are_the_reps_command_s(analyzed, sway_clip, tmp_path):
@@ -290,3 +291,19 @@ def test_the_command_reads_the_config_and_prints_the_tasks(tmp_path, run_cli):
     bad = run_cli("analyze", tmp_path / "wrist.csv", "-o", tmp_path / "out2", "--tasks", "ball")
     bad.assert_user_error("--tasks ball", "IMU recording")
     assert not (tmp_path / "out2").exists()
+
+
+@pytest.mark.parametrize(("sport", "found", "status"), [
+    ("auto", 0, "no result"), ("auto", 3, "no result"), ("auto", 30, "no result"), ("auto", 60, "done"),
+    ("tennis", 3, "done"), ("tennis", 0, "no result")])
+def test_sport_auto_keeps_a_ball_only_when_it_is_seen_often_enough(sport, found, status):
+    from sportlens.report.pipeline import TaskRun, _judge_ball
+    from sportlens.summary import Summary
+
+    ball_summary = Summary("ball track")
+    ball_summary.metrics.update({"frames": 420, "frames_with_ball": found})
+    ball = TaskRun("ball", "done", summary=ball_summary)
+    _judge_ball(ball, analyze_options({"sport": sport}))
+    assert ball.status == status
+    if found and status == "no result":
+        assert ball.reason.startswith(f"--sport auto: a ball in only {found} of 420 frames")

@@ -83,11 +83,13 @@ def plot_track(track: BallTrack, target: Path, title: str = "", analytics=None) 
                                label=f"{kind}s ({len(events)})" if k == 0 and ax is ax_v else None)
             ax_xy.plot([e.x for e in events], [e.y for e in events], marker, ms=8, mfc="none", mew=1.6, color=colour,
                        label=f"{kind}s")
-        ax_xy.legend(loc="upper right", fontsize=8)
+        if ax_xy.get_legend_handles_labels()[0]:
+            ax_xy.legend(loc="upper right", fontsize=8)
     ax_v.set_xlabel("time (s)")
     ax_v.set_ylabel("speed in the image (px/s)")
     for ax in (ax_t, ax_v):
-        ax.legend(loc="upper right", fontsize=8)
+        if ax.get_legend_handles_labels()[0]:
+            ax.legend(loc="upper right", fontsize=8)
         ax.grid(alpha=0.3)
     ax_xy.set_xlim(0, track.width)
     ax_xy.set_ylim(track.height, 0)  # image rows grow downwards

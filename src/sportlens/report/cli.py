@@ -44,7 +44,8 @@ def command(
                                             "[reps], [ball], [action], [imu.reps] ...); flags override it."),
     sport: SportChoice | None = typer.Option(None, show_default=False,
                                              help="A ball sport tracks the ball; none/fitness/running do not; auto "
-                                                  "does not track it yet (name the sport) [auto]."),
+                                                  "tracks it and keeps it when a ball is seen in at least 10% of "
+                                                  "the frames [auto]."),
     action_model: Path | None = typer.Option(None, metavar="RUN", show_default=False,
                                              help="An `sportlens action train` run folder (or best.pt) for action."),
     exercise: str | None = typer.Option(None, metavar="NAME", show_default=False,

@@ -167,13 +167,30 @@ def _analyze_video(source: Path, out_dir: Path, options: AnalyzeOptions, progres
                                   options.ball, progress.child("ball"))
 
             ball = _task(runs, summary, "ball", out_dir / "ball", ball_step)
-            if ball.status == "done" and ball.summary.metrics["frames_with_ball"] == 0:
-                ball.status, ball.reason = "no result", "no ball found"
+            if ball.status == "done":
+                _judge_ball(ball, options)
         else:
             _skip(runs, "ball", ball_why)
         runs.sort(key=lambda r: VIDEO_TASKS.index(r.name))
         _finish(out_dir, source, "video", options, summary, runs, progress, t0)
     return summary
+
+
+AUTO_MIN_BALL_SHARE = 0.10  # --sport auto: a ball video shows its ball in at least this share of frames
+AUTO_MIN_BALL_FRAMES = 15
+
+
+def _judge_ball(ball: TaskRun, options: AnalyzeOptions) -> None:
+    """No ball found is 'no result'; under --sport auto, a ball seen in too few frames is too (the trackers'
+    plausibility gate removes fixed and swaying things, but a hand or a shoe may pass for a ball briefly)."""
+    m = ball.summary.metrics
+    found, frames = int(m["frames_with_ball"]), max(int(m["frames"]), 1)
+    if found == 0:
+        ball.status, ball.reason = "no result", "no ball found"
+    elif options.sport == "auto" and (found < AUTO_MIN_BALL_FRAMES or found / frames < AUTO_MIN_BALL_SHARE):
+        ball.status = "no result"
+        ball.reason = (f"--sport auto: a ball in only {found} of {frames} frames (a ball video shows it in at least "
+                       f"{AUTO_MIN_BALL_SHARE:.0%}): not taken for a ball sport; give --sport NAME to keep the track")
 
 
 def _ball_not_applicable(options: AnalyzeOptions) -> str | None:
@@ -182,12 +199,6 @@ def _ball_not_applicable(options: AnalyzeOptions) -> str | None:
         return "not in --tasks"
     if not options.ball_sport:
         return f"not applicable: --sport {options.sport} is played without a ball"
-    if options.sport == "auto":
-        # neither tracker can tell yet whether a video holds a ball: the classic one takes any small moving
-        # thing for one, and tracknet-small reported a "ball" in 102 of 120 frames of the astronaut sway clip.
-        # So only a sport the user names says there is a ball to track.
-        return ("not applicable: no ball sport given (--sport auto cannot yet tell a ball video: the trackers "
-                "report ball-like things in any video); give --sport tennis, badminton ...")
     return None
 
 
