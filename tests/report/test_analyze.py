@@ -153,6 +153,19 @@ def test_an_imu_csv_runs_the_imu_commands(tmp_path):
     assert read_summary(tmp_path / "out" / "reps").command == "imu reps"
     data = read_report_data(tmp_path / "out" / "report.html")
     assert "reps/reps.png" in data["images"] and data["video"] is None
+    # the recording itself as interactive curves, the repetitions as numbered spans on the acceleration
+    plots = {p["id"]: p for p in data["plots"]}
+    assert list(plots) == ["imu-acc", "imu-gyro"]
+    acc = plots["imu-acc"]
+    assert len(acc["t"]) == 1200 and acc["t"][-1] == pytest.approx(23.98)
+    assert [line["name"] for line in acc["lines"]] == ["|acc|", "acc x", "acc y", "acc z"]
+    assert [line["visible"] for line in acc["lines"]] == [True, False, False, False]
+    assert acc["lines"][3]["values"][0] == pytest.approx(G, abs=0.5)  # still, z up: gravity
+    reps = summary.metrics["results"]["reps"]["reps"]
+    assert [b["label"] for b in acc["bands"]] == [str(k) for k in range(1, 9)]
+    assert acc["bands"][0]["t0"] == pytest.approx(reps["times_s"][0] - reps["period_s"] / 2, abs=1e-3)
+    strokes = summary.metrics["results"]["strokes"]["strokes"]
+    assert len(plots["imu-gyro"]["bands"]) == len(strokes)
 
 
 def test_an_imu_csv_without_gyroscope_skips_strokes(tmp_path):

@@ -36,8 +36,9 @@ def _rel(out_dir: Path, path: Path) -> str:
     return Path(os.path.relpath(Path(path).resolve(), out_dir.resolve())).as_posix()
 
 
-def report_data(out_dir: Path, source: Path, kind: str, summary: Summary, runs: list) -> dict[str, Any]:
-    """Everything the page shows, as plain JSON-ready values."""
+def report_data(out_dir: Path, source: Path, kind: str, summary: Summary, runs: list,
+                recording=None) -> dict[str, Any]:
+    """Everything the page shows, as plain JSON-ready values (`recording`: the IMU recording analysed)."""
     done = {r.name: r for r in runs if r.summary is not None}
     data: dict[str, Any] = {
         "title": source.name, "input": str(source), "kind": kind, "created_utc": summary.created_utc,
@@ -49,6 +50,8 @@ def report_data(out_dir: Path, source: Path, kind: str, summary: Summary, runs: 
         _video_parts(out_dir, source, data, done)
     elif kind == "imu":
         _imu_parts(out_dir, source, summary, data, done)
+        if recording is not None:
+            _imu_plots(recording, data, done)
     else:
         _photo_parts(out_dir, data, done)
     data["outputs"] = _outputs(out_dir)
@@ -235,6 +238,43 @@ def _imu_parts(out_dir: Path, source: Path, summary: Summary, data: dict, done: 
         data["images"] += [f"{name}/{p.name}" for p in sorted((out_dir / name).glob("*.png"))]
 
 
+def _imu_plots(rec, data: dict, done: dict) -> None:
+    """The recording itself as interactive curves (|acc| and |gyro|, axes one click away) with the events the
+    IMU tasks found as labelled spans: repetitions and jump flights on the acceleration, strokes on the gyro."""
+    t = np.asarray(rec.time_s, float)
+    keep = _thin(len(t))
+
+    def lines(values, unit_name: str) -> list[dict]:
+        values = np.asarray(values, float)
+        out = [{"name": f"|{unit_name}|", "values": _clean(np.linalg.norm(values, axis=1)[keep]), "visible": True}]
+        out += [{"name": f"{unit_name} {axis}", "values": _clean(values[keep, k]), "visible": False}
+                for k, axis in enumerate("xyz")]
+        return out
+
+    acc_bands: list[dict] = []
+    reps = done.get("reps")
+    if reps is not None:
+        found = reps.summary.metrics.get("reps") or {}
+        half = float(found.get("period_s") or 0) / 2
+        acc_bands += [{"t0": round(ts - half, 3), "t1": round(ts + half, 3), "label": str(k)}
+                      for k, ts in enumerate(found.get("times_s") or [], 1)]
+    jumps = done.get("jumps")
+    if jumps is not None:
+        acc_bands += [{"t0": j["takeoff_s"], "t1": j["landing_s"], "label": f"jump {k}"}
+                      for k, j in enumerate(jumps.summary.metrics.get("jumps") or [], 1)]
+    t_keep = _clean(t[keep])
+    if rec.acc_mps2 is not None:
+        data["plots"].append({"id": "imu-acc", "title": "Acceleration", "unit": "m/s²", "t": t_keep,
+                              "lines": lines(rec.acc_mps2, "acc"), "bands": acc_bands, "source": None})
+    if rec.gyro_rads is not None:
+        strokes = done.get("strokes")
+        bands = [] if strokes is None else [
+            {"t0": st["start_s"], "t1": st["end_s"], "label": str(k)}
+            for k, st in enumerate(strokes.summary.metrics.get("strokes") or [], 1)]
+        data["plots"].append({"id": "imu-gyro", "title": "Angular speed", "unit": "rad/s", "t": t_keep,
+                              "lines": lines(rec.gyro_rads, "gyro"), "bands": bands, "source": None})
+
+
 def _photo_parts(out_dir: Path, data: dict, done: dict) -> None:
     pose = done.get("pose")
     if pose is None:
@@ -286,9 +326,10 @@ def render_page(data: dict) -> str:
     )
 
 
-def write_report(out_dir: Path, source: Path, kind: str, summary: Summary, runs: list) -> Path:
+def write_report(out_dir: Path, source: Path, kind: str, summary: Summary, runs: list, recording=None) -> Path:
     """Write out_dir/report.html (atomically) and return its path."""
-    return write_text(out_dir / REPORT_FILE, render_page(report_data(out_dir, source, kind, summary, runs)))
+    return write_text(out_dir / REPORT_FILE,
+                      render_page(report_data(out_dir, source, kind, summary, runs, recording)))
 
 
 def read_report_data(path: str | Path) -> dict:

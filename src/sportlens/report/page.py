@@ -283,7 +283,7 @@ function build() {
     const right = el("div", {});
     D.plots.forEach((spec, k) => { const p = new Plot(spec, k); plots.push(p); right.append(p.node); });
     if (!D.plots.length) right.append(el("section", { class: "card" }, el("p", { class: "muted" }, "No curve to plot (no person or ball was found).")));
-    main.append(el("div", { class: "top" }, left, right));
+    main.append(D.video ? el("div", { class: "top" }, left, right) : right);  // no video: the curves take the width
   }
   if (D.images.length) main.append(el("section", { class: "card" }, el("h2", {}, "Figures"),
     el("div", { class: "images" }, D.images.map((src) => el("a", { href: src }, el("img", { src: src, alt: src, loading: "lazy" }))))));

@@ -106,7 +106,7 @@ def _skip(runs: list[TaskRun], name: str, reason: str) -> None:
 
 
 def _finish(out_dir: Path, source: Path, kind: str, options: AnalyzeOptions, summary: Summary, runs: list[TaskRun],
-            progress: Progress, t0: float) -> None:
+            progress: Progress, t0: float, recording=None) -> None:
     from sportlens.report.html import write_report
 
     summary.metrics["tasks"] = [r.row() for r in runs]
@@ -114,7 +114,7 @@ def _finish(out_dir: Path, source: Path, kind: str, options: AnalyzeOptions, sum
     summary.timings["total_s"] = round(time.perf_counter() - t0, 3)
     if options.report:
         with progress.step("report", total=1, unit="files") as step:
-            write_report(out_dir, source, kind, summary, runs)
+            write_report(out_dir, source, kind, summary, runs, recording)
             step.advance()
 
 
@@ -320,7 +320,7 @@ def _analyze_imu(source: Path, out_dir: Path, options: AnalyzeOptions, progress:
             if r.status == "failed" and "no gyroscope" in (r.reason or ""):
                 r.status, r.reason = "skipped", f"not applicable: {r.reason}"
                 summary.warnings[:] = [w for w in summary.warnings if not w.startswith(f"{r.name}: failed")]
-        _finish(out_dir, source, "imu", options, summary, runs, progress, t0)
+        _finish(out_dir, source, "imu", options, summary, runs, progress, t0, recording=rec)
     return summary
 
 
