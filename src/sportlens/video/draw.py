@@ -21,19 +21,20 @@ def _side_colour(name: str) -> tuple[int, int, int]:
 
 
 def draw_skeleton(image: np.ndarray, points: Mapping[str, np.ndarray], edges: Iterable[tuple[str, str]],
-                  thickness: int | None = None) -> np.ndarray:
-    """Draw edges between named points (pixel (x, y); NaN points are skipped) onto image in place."""
+                  thickness: int | None = None, colour: tuple[int, int, int] | None = None) -> np.ndarray:
+    """Draw edges between named points (pixel (x, y); NaN points are skipped) onto image in place; lines in
+    the side colours (left blue, right red), or all in `colour` (one per person when there are several)."""
     h, w = image.shape[:2]
     t = thickness or max(2, round(min(h, w) / 180))
     for a, b in edges:
         pa, pb = points.get(a), points.get(b)
         if pa is None or pb is None or np.isnan(pa).any() or np.isnan(pb).any():
             continue
-        colour = _side_colour(a) if _side_colour(a) == _side_colour(b) else CENTRE_COLOUR
-        cv2.line(image, (int(pa[0]), int(pa[1])), (int(pb[0]), int(pb[1])), colour, t, cv2.LINE_AA)
+        line = colour or (_side_colour(a) if _side_colour(a) == _side_colour(b) else CENTRE_COLOUR)
+        cv2.line(image, (int(pa[0]), int(pa[1])), (int(pb[0]), int(pb[1])), line, t, cv2.LINE_AA)
     for name, p in points.items():
         if not np.isnan(p).any():
-            cv2.circle(image, (int(p[0]), int(p[1])), t + 1, _side_colour(name), -1, cv2.LINE_AA)
+            cv2.circle(image, (int(p[0]), int(p[1])), t + 1, colour or _side_colour(name), -1, cv2.LINE_AA)
     return image
 
 
