@@ -73,37 +73,45 @@ async def upload_all(url: str, clip: bytes, n: int) -> tuple[list[str], int]:
     return [i for i in ids if i], sum(1 for i in ids if not i)
 
 
-async def poll(url: str, ids: list[str], rate: float, seconds: float) -> tuple[list[float], int]:
-    """Status calls at `rate` per second (one every 1/rate s, each its own task), for `seconds`."""
-    latencies: list[float] = []
-    failed = 0
-    limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
-    async with httpx.AsyncClient(base_url=url, timeout=10, limits=limits) as client:
-        async def one(job_id):
-            nonlocal failed
-            t0 = time.perf_counter()
-            try:
-                r = await client.get(f"/api/jobs/{job_id}")
-                if r.status_code != 200:
-                    failed += 1
-                    return
-            except httpx.HTTPError:
-                failed += 1
-                return
-            latencies.append(time.perf_counter() - t0)
+def poll(url: str, ids: list[str], rate: float, seconds: float, threads: int = 8) -> tuple[list[float], int]:
+    """Status calls at `rate` per second in all, from `threads` clients each keeping its own connection and pace
+    (closed loop: a slow server lowers the rate achieved rather than piling up a queue in the client); the
+    latency of each call is measured from its send to its answer."""
+    import threading
 
-        tasks = []
-        t_start = time.perf_counter()
-        k = 0
-        while time.perf_counter() - t_start < seconds:
-            due = t_start + k / rate
-            delay = due - time.perf_counter()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            tasks.append(asyncio.create_task(one(ids[k % len(ids)])))
-            k += 1
-        await asyncio.gather(*tasks)
-    return latencies, failed
+    latencies: list[float] = []
+    failed = [0]
+    lock = threading.Lock()
+    each = threads / rate
+    t_end = time.perf_counter() + seconds
+
+    def client(k: int) -> None:
+        with httpx.Client(base_url=url, timeout=10) as session:
+            due, n = time.perf_counter() + k * each / threads, 0
+            while due < t_end:
+                delay = due - time.perf_counter()
+                if delay > 0:
+                    time.sleep(delay)
+                t0 = time.perf_counter()
+                try:
+                    ok = session.get(f"/api/jobs/{ids[(k + n * threads) % len(ids)]}").status_code == 200
+                except httpx.HTTPError:
+                    ok = False
+                took = time.perf_counter() - t0
+                with lock:
+                    if ok:
+                        latencies.append(took)
+                    else:
+                        failed[0] += 1
+                n += 1
+                due = max(due + each, time.perf_counter() - each)  # no burst to catch up after a slow call
+
+    workers = [threading.Thread(target=client, args=(k,)) for k in range(threads)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    return latencies, failed[0]
 
 
 def wait_all(url: str, ids: list[str], timeout_s: float) -> dict[str, str]:
@@ -142,7 +150,7 @@ def main() -> None:
     t0 = time.perf_counter()
     ids, refused = asyncio.run(upload_all(url, clip, args.uploads))
     upload_s = time.perf_counter() - t0
-    latencies, failed = asyncio.run(poll(url, ids, args.rate, args.seconds))
+    latencies, failed = poll(url, ids, args.rate, args.seconds)
     rss_peak = rss_mb(service.pid)
     states = wait_all(url, ids, timeout_s=1800)
     lost_load = sum(1 for s in states.values() if s not in ("done", "failed"))

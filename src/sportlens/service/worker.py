@@ -8,12 +8,14 @@ the exit code and fails that job. SIGTERM (the service shutting down) stops the 
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 import time
 from pathlib import Path
 
 EXIT_DONE, EXIT_FAILED, EXIT_STOPPED = 0, 1, 75
+JOB_NICENESS = 10
 
 
 class _StoreListener:
@@ -43,6 +45,7 @@ def run_job(db_url: str, job_id: str, job_dir: Path) -> int:
     from sportlens.report.pipeline import run_analyze
     from sportlens.service.store import JobStore
 
+    os.nice(JOB_NICENESS)  # the analysis yields the CPU to the API: status calls stay fast while jobs run
     store = JobStore(db_url)
     job = store.get(job_id)
     if job is None or job.state != "running":
