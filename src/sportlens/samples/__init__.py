@@ -47,3 +47,44 @@ def rotating_clip(target: str | Path, seconds: float = 4.0, fps: float = 30.0, a
             m = cv2.getRotationMatrix2D(centre, -float(angle), 1.0)
             writer.write(cv2.warpAffine(image, m, (size, size), borderMode=cv2.BORDER_REFLECT101))
     return GeneratedClip(Path(target), fps, rotation)
+
+
+@dataclass(frozen=True)
+class GeneratedPeopleClip:
+    """A generated clip of several people: centres_px[i, p] is the (x, y) centre of person p's image in
+    frame i; person 0 is drawn in front, the last one at the back."""
+
+    path: Path
+    fps: float
+    centres_px: np.ndarray
+
+
+def people_clip(target: str | Path, n_people: int = 2, seconds: float = 3.0, fps: float = 15.0,
+                crossing: bool = True, size: int = 200, width: int = 640, height: int = 360) -> GeneratedPeopleClip:
+    """Write an H.264 clip of n copies of the astronaut photo on a grey background. crossing: each walks to
+    the mirrored side (person p ends where person n-1-p started), so they pass in front of each other
+    (each in a lane a little lower than the one in front); else each sways 20 px about their own place."""
+    import cv2
+
+    from sportlens.video.encode import VideoWriter
+
+    image = cv2.resize(load_astronaut(), (size, size), interpolation=cv2.INTER_AREA)
+    n = int(round(seconds * fps))
+    t = np.linspace(0.0, 1.0, n)
+    margin = 20
+    x_start = margin + np.arange(n_people) * (width - size - 2 * margin) / max(n_people - 1, 1)
+    y = margin + np.arange(n_people) * (height - size - 2 * margin) / max(n_people - 1, 1)
+    if crossing:
+        x = x_start[None, :] + t[:, None] * (x_start[::-1] - x_start)[None, :]
+    else:
+        x = x_start[None, :] + 20 * np.sin(2 * np.pi * t[:, None] + np.arange(n_people)[None, :])
+    x = np.round(x).astype(int)
+    yi = np.round(y).astype(int)
+    with VideoWriter(target, fps, width, height, crf=20) as writer:
+        for i in range(n):
+            canvas = np.full((height, width, 3), 90, np.uint8)
+            for p in reversed(range(n_people)):  # the last person at the back, person 0 in front
+                canvas[yi[p]:yi[p] + size, x[i, p]:x[i, p] + size] = image
+            writer.write(canvas)
+    centres = np.stack([x + size / 2, np.broadcast_to(yi + size / 2, x.shape)], axis=-1).astype(float)
+    return GeneratedPeopleClip(Path(target), fps, centres)
