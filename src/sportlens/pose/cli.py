@@ -61,6 +61,13 @@ def command(
                                              help="Shrink frames to this longer side for pose estimation [640]."),
     workers: int | None = typer.Option(None, metavar="N", show_default=False,
                                        help="Track this many segments of a long video in parallel threads [2]."),
+    people: str | None = typer.Option(None, metavar="all|N", show_default=False,
+                                      help="Several athletes: every person (all, up to 10) or up to N per frame, "
+                                           "each with a stable person_id (MediaPipe PoseLandmarker); default: "
+                                           "one athlete."),
+    max_occlusion: int | None = typer.Option(None, metavar="FRAMES", show_default=False,
+                                             help="With --people: a person hidden up to this many frames keeps "
+                                                  "their id [15]."),
     as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
 ) -> None:
     from sportlens.command import report, run_task
@@ -78,6 +85,7 @@ def command(
         "folder_mode": None if folder_mode is None else folder_mode.value, "start_s": start, "end_s": end,
         "angles": None if angles is None else tuple(a.strip() for a in angles.split(",") if a.strip()),
         "person_height_m": person_height, "pose_max_side": pose_max_side, "workers": workers,
+        "people": people, "max_occlusion_frames": max_occlusion,
     }
     if no_filter:
         flags["filter"] = "none"
@@ -87,7 +95,10 @@ def command(
     options = options_from_mapping(PoseOptions, values, config or "the command line")
     summary = run_task("pose", lambda progress: run_pose(sources, out, options, progress))
     m = summary.metrics
-    if "runs" in m:
+    if "people" in m:
+        lines = [f"[green]pose[/] {m['people']} people, up to {m['max_people_in_frame']} in a frame; "
+                 f"{m['frames_with_person']}/{m['frames']} frames with a person"]
+    elif "runs" in m:
         lines = [f"[green]pose[/] {r['input']}: {r['frames_with_person']}/{r['frames']} with a person → "
                  f"{out / r['folder']}" for r in m["runs"]]
     else:

@@ -13,6 +13,7 @@ FilterType = Literal["butterworth", "gaussian", "none"]
 PoseModel = Literal["full"]
 FORMATS = ("csv", "coco", "openpose", "trc", "mot")
 MIN_POSE_SIDE = 96  # BlazePose's detector works at 224 px; below ~96 px a person is a few pixels tall
+MAX_PEOPLE = 10  # --people all: up to this many people per frame (each costs one landmark pass)
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,8 @@ class PoseOptions:
     min_segment_frames: int = 150  # a video is split only into segments at least this long (5 s at 30 fps)
     annotated_video: bool = True
     plot: bool = True
+    people: int | str | None = None  # None: one athlete (BlazePose tracking); "all" or N: several, with person ids
+    max_occlusion_frames: int = 15  # --people: a person unseen this many frames keeps their id when back
     formats: tuple[str, ...] = field(default=FORMATS)
 
     def __post_init__(self) -> None:
@@ -55,6 +58,14 @@ class PoseOptions:
         check_range("person_height_m", self.person_height_m, 0.5, 2.6)
         check_range("workers", self.workers, 1, 16)
         check_range("min_segment_frames", self.min_segment_frames, 10)
+        check_range("max_occlusion_frames", self.max_occlusion_frames, 0, 1000)
+        if self.people is not None and self.people != "all":
+            count = self.people
+            if isinstance(count, str) and count.strip().isdigit():
+                count = int(count)
+                object.__setattr__(self, "people", count)
+            if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= MAX_PEOPLE:
+                raise OptionError(f"--people must be 'all' or a number from 1 to {MAX_PEOPLE}, got {self.people!r}")
         unknown = [f for f in self.formats if f not in FORMATS]
         if unknown:
             raise OptionError(f"--formats: unknown {', '.join(unknown)}; choose from {', '.join(FORMATS)}")
@@ -68,3 +79,10 @@ class PoseOptions:
     @property
     def smoothing(self) -> bool:
         return self.filter != "none"
+
+    @property
+    def max_people(self) -> int | None:
+        """People looked for per frame with --people (None: the single-athlete path)."""
+        if self.people is None:
+            return None
+        return MAX_PEOPLE if self.people == "all" else int(self.people)

@@ -268,6 +268,7 @@ def _plan(source: Path, options: PoseOptions) -> PosePlan:
     info = probe_video(source, options.fps)
     if info.kind == "image":
         _check_size(info.width, info.height, source)
+        _check_people(options, source)
         return PosePlan(info, "photos", (source,))
     if info.kind == "images":
         files = tuple(image_sequence_files(source))
@@ -278,6 +279,7 @@ def _plan(source: Path, options: PoseOptions) -> PosePlan:
             # (IMG_0001.jpg, IMG_0002.jpg ... from a phone, tree_000.jpg ... in a data set)
             mode = "sequence" if numbered and options.fps is not None else "photos"
         if mode == "photos":
+            _check_people(options, source)
             return PosePlan(info, "photos", files)
         if not numbered and len(files) > 1:
             raise UserError("folder is not a numbered frame sequence", source,
@@ -296,6 +298,12 @@ def _plan(source: Path, options: PoseOptions) -> PosePlan:
             f"({info.fps / 2:g} Hz)", source, "choose a lower --cutoff or use --filter none",
         )
     return PosePlan(info, "video" if info.kind == "video" else "sequence", start=start, stop=stop)
+
+
+def _check_people(options: PoseOptions, source: Path) -> None:
+    if options.people is not None:
+        raise UserError("--people follows people through a video or a frame sequence, not photos", source,
+                        "give a video (or a numbered frame folder with --fps), or leave out --people")
 
 
 def _check_size(width: int, height: int, source: Path) -> None:
@@ -321,6 +329,10 @@ def _run_one(source: Path, out_dir: Path, options: PoseOptions, progress: Progre
 
 
 def _run_planned(plan: PosePlan, out_dir: Path, options: PoseOptions, progress: Progress) -> Summary:
+    if options.people is not None:
+        from sportlens.pose.people import run_people
+
+        return run_people(plan, out_dir, options, progress)
     if plan.mode == "photos":
         from sportlens.pose.photos import run_photos
 
