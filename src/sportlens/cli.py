@@ -92,6 +92,7 @@ TASKS = [
     ("sportlens.batch.cli", "batch", "command"),
     ("sportlens.lifecycle.cli", "models", "group"),
     ("sportlens.lifecycle.retrain_cli", "retrain", "command"),
+    ("sportlens.sim.cli", "sim", "group"),
 ]
 _registered = False
 
