@@ -270,6 +270,17 @@ def test_an_action_model_classifies_the_clip_from_the_pose_folder(sway_clip, tmp
     card = next(m for m in data["models"] if m["task"] == "action")["details"]
     assert card["model"] == "skeleton-tcn-small" and card["classes"] == ["squat", "wave"]
 
+    # the whole 4 s clip is at least 1.5 model windows (2.5 s) long: searched along time (action detect), a timeline
+    long = run_analyze(sway_clip.path, tmp_path / "out-long", analyze_options(
+        {"action_model": str(run), "tasks": ["pose", "action"], "pose": {"annotated_video": False}}))
+    detected = read_summary(tmp_path / "out-long" / "action")
+    assert _tasks(long)["action"]["status"] == "done" and detected.command == "action detect"
+    data = read_report_data(tmp_path / "out-long" / "report.html")
+    timeline = next(p for p in data["plots"] if p["id"] == "actions")
+    assert [line["name"] for line in timeline["lines"]] == ["squat", "wave"] and len(timeline["t"]) == 120
+    assert len(timeline["bands"]) == detected.metrics["segments"]
+    assert ("actions found", detected.metrics["segments"]) in [tuple(f) for f in data["facts"]]
+
 
 def test_a_cancelled_run_stops_every_consumer(sway_clip):
     from sportlens.events import Cancelled, Progress

@@ -93,11 +93,14 @@ def _video_parts(out_dir: Path, source: Path, data: dict, done: dict) -> None:
     if action is not None:
         m = action.summary.metrics
         data["models"].append({"task": "action", "model": m.get("model"), "details": _action_card(data)})
-        rows = [{"rank": k + 1, **p} for pred in m.get("predictions", []) for k, p in enumerate(pred["top_k"])]
-        data["tables"].append({"title": "Action (whole clip)", "columns": ["rank", "label", "probability"],
-                               "rows": rows})
-        if rows:
-            data["facts"].append(("action", f"{rows[0]['label']} ({rows[0]['probability']:.0%})"))
+        if action.summary.command == "action detect":
+            _action_timeline(out_dir, data, m)
+        else:
+            rows = [{"rank": k + 1, **p} for pred in m.get("predictions", []) for k, p in enumerate(pred["top_k"])]
+            data["tables"].append({"title": "Action (whole clip)", "columns": ["rank", "label", "probability"],
+                                   "rows": rows})
+            if rows:
+                data["facts"].append(("action", f"{rows[0]['label']} ({rows[0]['probability']:.0%})"))
 
 
 def _angle_plot(out_dir: Path, data: dict, metrics: dict) -> None:
@@ -124,6 +127,39 @@ def _angle_plot(out_dir: Path, data: dict, metrics: dict) -> None:
         "title": "Angles over the clip (°)", "columns": ["angle", "min", "max", "mean", "frames"],
         "rows": [{"angle": n, **{k: v for k, v in s.items()}} for n, s in stats.items() if s.get("frames")],
     })
+
+
+def _action_timeline(out_dir: Path, data: dict, metrics: dict) -> None:
+    """Actions found along the video: each class's score over time with the segments shaded and labelled,
+    and a table of segments whose rows seek the video."""
+    segments = pd.read_csv(out_dir / "action" / "segments.csv") if (out_dir / "action" / "segments.csv").is_file() \
+        else pd.DataFrame(columns=["start_s", "end_s", "label", "score"])
+    data["facts"].append(("actions found", len(segments)))
+    scores_path = out_dir / "action" / "scores.csv"
+    if scores_path.is_file():
+        scores = pd.read_csv(scores_path)
+        keep = _thin(len(scores))
+        classes = [c for c in metrics.get("classes", []) if c in scores.columns]
+        found = set(segments["label"])
+        data["plots"].append({
+            "id": "actions", "title": "Actions: score of each class, the segments found shaded", "unit": "",
+            "ylim": [0, 1],
+            "t": _clean(scores["time_s"].to_numpy(float)[keep]),
+            "lines": [{"name": c, "values": _clean(scores[c].to_numpy(float)[keep]), "visible": c in found}
+                      for c in classes],
+            "bands": [{"t0": float(r.start_s), "t1": float(r.end_s), "label": str(r.label)}
+                      for r in segments.itertuples()],
+            "source": "action/scores.csv",
+        })
+    if len(segments):
+        rows = [{"action": k + 1, "label": r.label, "start_s": float(r.start_s), "end_s": float(r.end_s),
+                 "duration_s": round(float(r.end_s) - float(r.start_s), 3), "score": float(r.score)}
+                for k, r in enumerate(segments.itertuples())]
+        data["tables"].append({"title": "Actions along the video", "seek": "start_s",
+                               "columns": ["action", "label", "start_s", "end_s", "duration_s", "score"],
+                               "rows": rows})
+        counts = segments["label"].value_counts()
+        data["facts"].append(("most frequent", f"{counts.index[0]} ({int(counts.iloc[0])})"))
 
 
 def _reps_parts(out_dir: Path, data: dict, summary: Summary) -> None:

@@ -144,6 +144,7 @@ class Plot {
     for (const line of this.lines) if (line.visible) for (const v of line.values) if (v !== null) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
     if (!isFinite(lo)) { lo = 0; hi = 1; }
     if (hi - lo < 1e-9) { lo -= 1; hi += 1; }
+    if (this.spec.ylim) { lo = this.spec.ylim[0]; hi = this.spec.ylim[1]; }  // a fixed scale (probabilities)
     const pad = (hi - lo) * 0.06; lo -= pad; hi += pad;
     this.ylo = lo; this.yhi = hi;
     const y = (v) => b.T + (hi - v) / (hi - lo) * (b.H - b.T - b.B);

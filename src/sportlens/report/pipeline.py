@@ -225,11 +225,28 @@ def _reps_and_action(source: Path, info, out_dir: Path, options: AnalyzeOptions,
     elif why:
         _skip(runs, "action", f"not applicable: {why}")
     else:
-        from sportlens.action.pipeline import run_predict
-
         _task(runs, summary, "action", out_dir / "action",
-              lambda: run_predict(options.action_model, [out_dir / "pose"], out_dir / "action", options.action,
-                                  progress.child("action")))
+              lambda: _action_step(source, pose.summary.metrics, out_dir, options, progress.child("action")))
+
+
+DETECT_MIN_WINDOWS = 1.5  # a video at least this many model windows long is searched for actions over time
+
+
+def _action_step(source: Path, pose_metrics: dict, out_dir: Path, options: AnalyzeOptions,
+                 progress: Progress) -> Summary:
+    """A clip about as long as the model's training clips gets one label (action predict); a longer video is
+    searched with sliding windows for segments (action detect), which the report shows as a timeline."""
+    from sportlens.action.options import DetectOptions
+    from sportlens.action.pipeline import load_action_model, run_predict
+
+    window_s = float(load_action_model(options.action_model).card.get("clip_s") or 2.0)
+    duration_s = int(pose_metrics.get("frames") or 0) / float(pose_metrics.get("video_fps") or 30.0)
+    if duration_s >= DETECT_MIN_WINDOWS * window_s:
+        from sportlens.action.detect import run_detect
+
+        detect = DetectOptions(model=str(options.action_model), pose=str(out_dir / "pose"), video=False)
+        return run_detect(source, out_dir / "action", detect, progress)
+    return run_predict(options.action_model, [out_dir / "pose"], out_dir / "action", options.action, progress)
 
 
 def _decode_pass(plan, options: AnalyzeOptions, progress: Progress, want_pose: bool, want_ball: bool) -> dict:
