@@ -80,6 +80,7 @@ class Inputs:
     registry: str | None = None  # an MLflow registry holding classify_run as production version 1
     images_new: Path | None = None  # more images of the same classes (retrain's new data)
     images_hold: Path | None = None  # held-out images (retrain)
+    sim_run: Path | None = None  # a sim train run (a few PPO steps on the half-pipe)
 
 
 @pytest.fixture(scope="module")
@@ -117,6 +118,9 @@ def inputs(tmp_path_factory, one_torch_thread, labelled_imu_csv, two_class_image
     made.imu_model = root / "imu-model"
     assert main(["imu", "train", str(made.imu_labelled), "--group-col", "person", "--recipe", "logistic",
                  "-o", str(made.imu_model)]) == 0
+    made.sim_run = root / "sim-run"
+    assert main(["sim", "train", "sportlens/HalfPipe-v0", "-o", str(made.sim_run), "--steps", "64", "--n-envs", "1",
+                 "--eval-episodes", "1"]) == 0
     return made
 
 
@@ -170,6 +174,10 @@ CALLS: dict[str, Call] = {
     "models register": Call(lambda i, o: [i.classify_run, "--registry", i.registry], writes=False),
     "retrain": Call(lambda i, o: ["classify", i.images_new, "--holdout", i.images_hold, "-o", o, "--epochs", "1",
                                   "--registry", i.registry], input_index=1),
+    "sim train": Call(lambda i, o: ["sportlens/HalfPipe-v0", "-o", o, "--steps", "64", "--n-envs", "1",
+                                    "--eval-episodes", "1"]),
+    "sim eval": Call(lambda i, o: [i.sim_run, "-o", o, "--episodes", "2"]),
+    "sim render": Call(lambda i, o: [i.sim_run, "-o", o, "--max-seconds", "1"]),
 }
 
 
