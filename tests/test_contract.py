@@ -124,6 +124,23 @@ def inputs(tmp_path_factory, one_torch_thread, labelled_imu_csv, two_class_image
     return made
 
 
+def _calib(i: Inputs) -> Path:
+    """Board views of a known camera, its calibration and four plane points (made on first use)."""
+    folder = i.root / "calib"
+    if not (folder / "plane.csv").exists():
+        from sportlens.calib.boards import Board
+        from sportlens.calib.synthetic import write_board_images
+        from sportlens.camera import Camera
+        from sportlens.io.calibration import write_calibration
+
+        cam = Camera("cam_01", (480, 360), [[400.0, 0, 240], [0, 400.0, 180], [0, 0, 1]])
+        write_board_images(folder / "views", Board("checkerboard", 9, 6, 0.025), cam, n=5)
+        write_calibration(folder / "calib.toml", [cam])
+        pd.DataFrame({"x_px": [10, 400, 380, 30], "y_px": [20, 25, 300, 310], "x_m": [0, 6.1, 6.1, 0],
+                      "y_m": [0, 0, 13.4, 13.4]}).to_csv(folder / "plane.csv", index=False)
+    return folder
+
+
 @dataclass(frozen=True)
 class Call:
     """How to run a command: args(inputs, out) -> argv after the command; writes: it makes the -o folder;
@@ -172,6 +189,9 @@ CALLS: dict[str, Call] = {
     "models show": Call(lambda i, o: ["classify", "--registry", i.registry], writes=False, input_index=None),
     "models promote": Call(lambda i, o: ["classify", "1", "--registry", i.registry], writes=False, input_index=None),
     "models register": Call(lambda i, o: [i.classify_run, "--registry", i.registry], writes=False),
+    "calibrate intrinsics": Call(lambda i, o: [_calib(i) / "views", "-o", o]),
+    "calibrate extrinsics": Call(lambda i, o: [_calib(i) / "calib.toml", _calib(i) / "views" / "view_00.png", "-o", o]),
+    "calibrate plane": Call(lambda i, o: [_calib(i) / "plane.csv", "-o", o]),
     "retrain": Call(lambda i, o: ["classify", i.images_new, "--holdout", i.images_hold, "-o", o, "--epochs", "1",
                                   "--registry", i.registry], input_index=1),
     "sim train": Call(lambda i, o: ["sportlens/HalfPipe-v0", "-o", o, "--steps", "64", "--n-envs", "1",

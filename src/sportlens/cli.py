@@ -93,6 +93,7 @@ TASKS = [
     ("sportlens.lifecycle.cli", "models", "group"),
     ("sportlens.lifecycle.retrain_cli", "retrain", "command"),
     ("sportlens.sim.cli", "sim", "group"),
+    ("sportlens.calib.cli", "calibrate", "group"),
 ]
 _registered = False
 
