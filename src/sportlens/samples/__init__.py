@@ -63,7 +63,8 @@ def people_clip(target: str | Path, n_people: int = 2, seconds: float = 3.0, fps
                 crossing: bool = True, size: int = 200, width: int = 640, height: int = 360) -> GeneratedPeopleClip:
     """Write an H.264 clip of n copies of the astronaut photo on a grey background. crossing: each walks to
     the mirrored side (person p ends where person n-1-p started), so they pass in front of each other
-    (each in a lane a little lower than the one in front); else each sways 20 px about their own place."""
+    (each in a lane a little lower than the one in front); else they stand on a grid (about square), each
+    swaying up to 10 px in their cell."""
     import cv2
 
     from sportlens.video.encode import VideoWriter
@@ -76,10 +77,16 @@ def people_clip(target: str | Path, n_people: int = 2, seconds: float = 3.0, fps
     y = margin + np.arange(n_people) * (height - size - 2 * margin) / max(n_people - 1, 1)
     if crossing:
         x = x_start[None, :] + t[:, None] * (x_start[::-1] - x_start)[None, :]
-    else:
-        x = x_start[None, :] + 20 * np.sin(2 * np.pi * t[:, None] + np.arange(n_people)[None, :])
-    x = np.round(x).astype(int)
-    yi = np.round(y).astype(int)
+    else:  # a grid of cells, one person swaying in each
+        cols = int(np.ceil(np.sqrt(n_people)))
+        rows = int(np.ceil(n_people / cols))
+        cell_w, cell_h = width / cols, height / rows
+        col, row = np.arange(n_people) % cols, np.arange(n_people) // cols
+        sway = min(10.0, max(0.0, (cell_w - size) / 2))
+        x = (col + 0.5)[None, :] * cell_w - size / 2 + sway * np.sin(2 * np.pi * t[:, None] + col[None, :])
+        y = (row + 0.5) * cell_h - size / 2
+    x = np.clip(np.round(x).astype(int), 0, width - size)
+    yi = np.clip(np.round(y).astype(int), 0, height - size)
     with VideoWriter(target, fps, width, height, crf=20) as writer:
         for i in range(n):
             canvas = np.full((height, width, 3), 90, np.uint8)
