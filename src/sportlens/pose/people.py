@@ -27,19 +27,9 @@ from sportlens.pose.sequence import PoseSequence
 from sportlens.pose.tracking import PersonTracker, TrackerSettings, keypoint_box
 from sportlens.summary import Summary, plain
 from sportlens.video.decode import VideoInfo, decode_frames, prefetch
+from sportlens.video.draw import id_colour
 
 MIN_PERSON_FRAMES = 3  # an id seen in fewer frames is a flicker of the detector, not a person: dropped
-
-# one colour per person id (RGB, matplotlib's tab10), cycled past ten
-PERSON_COLOURS = (
-    (31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39, 40), (148, 103, 189), (140, 86, 75),
-    (227, 119, 194), (127, 127, 127), (188, 189, 34), (23, 190, 207),
-)  # fmt: skip
-
-
-def person_colour(person_id: int) -> tuple[int, int, int]:
-    return PERSON_COLOURS[person_id % len(PERSON_COLOURS)]
-
 
 @dataclass
 class PeopleRun:
@@ -233,7 +223,7 @@ def render_people_video(info: VideoInfo, frames: np.ndarray, people: list, targe
                 if i is None or np.all(np.isnan(clean.xy_px[i])):
                     continue
                 xy = clean.xy_px[i]
-                colour = person_colour(pid)
+                colour = id_colour(pid)
                 draw_skeleton(image, {name: xy[k] for k, name in enumerate(clean.names)}, SKELETON_EDGES,
                               colour=colour)
                 found = xy[np.isfinite(xy).all(axis=1)]
@@ -262,7 +252,7 @@ def plot_people(frames: np.ndarray, time_s: np.ndarray, per_frame: np.ndarray, p
     top.grid(alpha=0.3)
     for pid, raw, _, _ in people:
         seen = raw.detected
-        colour = np.array(person_colour(pid)) / 255
+        colour = np.array(id_colour(pid)) / 255
         bottom.scatter(raw.time_s[seen], np.full(int(seen.sum()), pid), s=6, color=colour, marker="s")
     bottom.set_yticks([pid for pid, *_ in people])
     bottom.set_yticklabels([f"id {pid}" for pid, *_ in people])

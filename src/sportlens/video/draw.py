@@ -10,6 +10,16 @@ import numpy as np
 LEFT_COLOUR = (66, 165, 245)  # RGB blue for the athlete's left side
 RIGHT_COLOUR = (239, 83, 80)  # red for the right side
 CENTRE_COLOUR = (255, 235, 59)
+# one colour per id (a person, a class), RGB (matplotlib's tab10), cycled past ten
+ID_COLOURS = (
+    (31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39, 40), (148, 103, 189), (140, 86, 75),
+    (227, 119, 194), (127, 127, 127), (188, 189, 34), (23, 190, 207),
+)  # fmt: skip
+
+
+def id_colour(k: int) -> tuple[int, int, int]:
+    """The colour of id k (RGB), the same in every drawing and plot."""
+    return ID_COLOURS[k % len(ID_COLOURS)]
 
 
 def _side_colour(name: str) -> tuple[int, int, int]:
