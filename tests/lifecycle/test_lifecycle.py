@@ -128,3 +128,31 @@ def test_the_service_scores_with_the_production_model(world, run_cli, start_serv
         models = client.get("/api/models").json()
         production = [m for m in models if m.get("source") == "registry" and m["production"]]
         assert [m["name"] for m in production] == ["sportlens-classify v1"]
+
+
+def test_every_tasks_model_registers_and_analyze_loads_the_production_action_model(
+        run_cli, tmp_path, monkeypatch, labelled_imu_csv, one_torch_thread):
+    from sportlens.action.synthetic import write_penn
+    from sportlens.report.options import analyze_options
+    from sportlens.report.pipeline import run_analyze
+    from sportlens.samples import rotating_clip
+
+    registry = f"sqlite:///{tmp_path / 'reg' / 'mlflow.db'}"
+    imu_data = labelled_imu_csv(tmp_path / "labelled.csv", n_people=3)
+    assert run_cli("imu", "train", imu_data, "--group-col", "person", "--recipe", "logistic", "-o",
+                   tmp_path / "imu-run").code == 0
+    penn = write_penn(tmp_path / "penn", n_per_class=6)
+    assert run_cli("action", "train", penn, "-o", tmp_path / "action-run", "--epochs", "1", "--model",
+                   "skeleton-tcn-small", "--batch-size", "4").code == 0
+    imu = run_cli("models", "register", tmp_path / "imu-run", "--registry", registry, "--json").json()
+    assert imu["metrics"]["version"]["task"] == "imu" and imu["metrics"]["version"]["name"] == "sportlens-imu"
+    action = run_cli("models", "register", tmp_path / "action-run", "--promote", "--registry", registry, "--json")
+    assert action.json()["metrics"]["version"]["task"] == "action"
+
+    monkeypatch.setenv("SPORTLENS_REGISTRY", registry)
+    clip = rotating_clip(tmp_path / "sway.mp4", seconds=1.0, size=160)
+    summary = run_analyze(clip.path, tmp_path / "out", analyze_options(
+        {"tasks": ["pose", "action"], "pose": {"annotated_video": False}}))
+    tasks = {row["task"]: row for row in summary.metrics["tasks"]}
+    assert tasks["action"]["status"] == "done"  # no --action-model given: the registry's production version ran
+    assert "sportlens-action-v1" in summary.options["action_model"]

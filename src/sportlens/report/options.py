@@ -64,7 +64,11 @@ class AnalyzeOptions:
             raise OptionError(f"--action-model: no such run folder or file: {self.action_model}",
                               hint="give the -o folder of `sportlens action train` or its best.pt")
         if "action" in self.tasks and self.action_model is None:
-            raise OptionError("--tasks action needs --action-model RUN (a `sportlens action train` folder)")
+            from sportlens.lifecycle.registry import production_run
+
+            if production_run("action") is None:
+                raise OptionError("--tasks action needs --action-model RUN (a `sportlens action train` folder) or "
+                                  "a production action model in the registry (sportlens models promote)")
 
     def wants(self, task: str) -> bool:
         """Whether `task` was asked for (every task is, when --tasks is not given)."""
