@@ -47,6 +47,16 @@ def _logistic(seed: int = 0):
     return make_pipeline(StandardScaler(), LogisticRegression(C=1.0, max_iter=2000, random_state=seed))
 
 
+@RECIPES.register("stroke-invariant")
+def _stroke_invariant(seed: int = 0):
+    # meant for the rotation-invariant stroke features (`sportlens.imu.stroke_features`); balanced class weights
+    # because stroke-event windows leave far fewer "no stroke" windows than stroke ones
+    from sklearn.ensemble import RandomForestClassifier
+
+    return RandomForestClassifier(n_estimators=300, min_samples_leaf=2, class_weight="balanced", n_jobs=1,
+                                  random_state=seed)
+
+
 @dataclass(frozen=True)
 class WindowSet:
     """Feature windows with their label, group and recording: X (n, f), y/groups/recording_ids (n,)."""

@@ -40,6 +40,7 @@ class Recipe(StrEnum):
     FOREST = "forest"
     EXTRA_TREES = "extra-trees"
     LOGISTIC = "logistic"
+    STROKE_INVARIANT = "stroke-invariant"
 
 
 class FeatureSet(StrEnum):
