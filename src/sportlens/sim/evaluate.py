@@ -44,15 +44,13 @@ def resolve_setup(run_dir: str | Path | None, env_id: str | None, policy_kind: s
                         "choose --policy scripted|random with --env ID")
     env_id = env_id or DEFAULT_ENV
     merged = {**(card or {}).get("env_settings", {}), **check_settings(env_id, settings)}
-    probe = make_env(env_id, merged)
-    space = probe.action_space
-    probe.close()
+    probe = make_env(env_id, merged)  # the coach reads the body and pipe parameters from it
     if policy_kind == "trained":
         policy, name = trained_policy(model), f"trained {card['algo']}"
     elif policy_kind == "scripted":
-        policy, name = scripted_policy(env_id, space), "scripted coach"
+        policy, name = scripted_policy(probe), "scripted coach"
     else:
-        policy, name = random_policy(space, seed), "random"
+        policy, name = random_policy(probe.action_space, seed), "random"
     return Setup(env_id, merged, policy, name, card)
 
 

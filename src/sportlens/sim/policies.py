@@ -24,17 +24,16 @@ def halfpipe_coach(obs: np.ndarray) -> float:
     return 1.0 if theta * omega > 0 else -1.0
 
 
-def highbar_coach(obs: np.ndarray) -> float:
-    """Tap swing: arch (extend the hips) on the way down, kick to a pike (flex) as the body passes under the
-    bar and rises, open again over the top: hip torque follows the swing direction of the upper body
-    (cos/sin of the arm angle, hip angle, angular velocities in the observation)."""
+def highbar_coach(env) -> Callable[[np.ndarray], float]:
+    """The high-bar coach for this gymnast (see `sportlens.sim.envs.highbar.coach_command`)."""
     from sportlens.sim.envs.highbar import coach_command
 
-    return coach_command(obs)
+    return lambda obs: coach_command(obs, env)
 
 
-COACHES: dict[str, Callable[[np.ndarray], float]] = {
-    "sportlens.sim.envs.halfpipe:HalfPipeEnv": halfpipe_coach,
+# entry point -> a factory: the unwrapped environment (its body and pipe) -> obs -> command u in [-1, 1]
+COACHES: dict[str, Callable] = {
+    "sportlens.sim.envs.halfpipe:HalfPipeEnv": lambda env: halfpipe_coach,
     "sportlens.sim.envs.highbar:HighBarSwingEnv": highbar_coach,
 }
 
@@ -46,13 +45,14 @@ def command_to_action(u: float, action_space: gym.Space):
     return np.array([u], dtype=np.float32)
 
 
-def scripted_policy(env_id: str, action_space: gym.Space) -> Policy:
-    """The coach's policy for a registered environment id."""
-    entry = gym.spec(env_id).entry_point
+def scripted_policy(env) -> Policy:
+    """The coach's policy for an environment made from a registered id (gymnasium.make)."""
+    entry = env.spec.entry_point
     if entry not in COACHES:
-        raise SimArgumentError(f"no scripted policy for {env_id}", hint=f"scripted ones: {', '.join(COACHES)}")
-    coach = COACHES[entry]
-    return lambda obs: command_to_action(coach(obs), action_space)
+        raise SimArgumentError(f"no scripted policy for {env.spec.id}", hint=f"scripted ones: {', '.join(COACHES)}")
+    coach = COACHES[entry](env.unwrapped)
+    space = env.action_space
+    return lambda obs: command_to_action(coach(obs), space)
 
 
 def random_policy(action_space: gym.Space, seed: int) -> Policy:
