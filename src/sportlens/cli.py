@@ -92,8 +92,10 @@ TASKS = [
     ("sportlens.batch.cli", "batch", "command"),
     ("sportlens.lifecycle.cli", "models", "group"),
     ("sportlens.lifecycle.retrain_cli", "retrain", "command"),
+    ("sportlens.detect.cli", "detect", "group"),
     ("sportlens.sim.cli", "sim", "group"),
     ("sportlens.calib.cli", "calibrate", "group"),
+    ("sportlens.pose3d.cli", "pose3d", "command"),
 ]
 _registered = False
 

@@ -1,0 +1,1 @@
+"""Detection of athletes and sport gear (torchvision detectors) and athlete segmentation."""
