@@ -55,15 +55,15 @@ def action_to_command(action: Any, discrete: bool) -> float:
     return float(int(raw.item()) - 1)
 
 
-def coach_command(obs: np.ndarray, env: HighBarSwingEnv) -> float:
-    """The coach's technique as a hip command u in [-1, 1]: below the energy of a handstand, work the hip with
-    the full torque in the direction it is already moving (the most power the hip can give), then hold the
-    body straight (a PD rule) to ride the energy over the bar."""
-    cos1, sin1, q2, w1, w2 = (float(v) for v in obs[:5])
-    state = np.array([math.atan2(sin1, cos1), q2, w1, w2])
-    if env.energy(state) < env.goal_energy_j:
-        return 1.0 if w2 >= 0 else -1.0
-    return float(np.clip(3.0 * (0.0 - q2) - 0.3 * w2, -1.0, 1.0))
+def coach_command(obs: np.ndarray, env: HighBarSwingEnv | None = None) -> float:
+    """The coach's technique as a hip command u in [-1, 1]. Below the bar (arms more than about 107 degrees from
+    the hang) drive the hips with full torque the way the arms swing (u = sign(q1_dot cos q1)): the legs whip
+    behind and the swing grows by a few degrees each time; over the top straighten the body (a PD rule to a
+    straight hip) and let it rotate over the bar. env is accepted for coaches that need the body's parameters."""
+    cos1, _, q2, w1, w2 = (float(v) for v in obs[:5])
+    if cos1 < -0.3:
+        return float(np.clip(3.0 * (0.0 - q2) - 0.3 * w2, -1.0, 1.0))
+    return 1.0 if w1 * cos1 >= 0 else -1.0
 
 
 class HighBarSwingEnv(gym.Env):
@@ -76,8 +76,8 @@ class HighBarSwingEnv(gym.Env):
                  upper_inertia_kgm2: float = 3.0, leg_mass_kg: float = 20.9, leg_length_m: float = 0.87,
                  leg_com_m: float = 0.38, leg_inertia_kgm2: float = 1.4, flexion_torque_nm: float = 200.0,
                  extension_torque_nm: float = 250.0, hip_flexion_limit_rad: float = 2.6,
-                 hip_extension_limit_rad: float = 0.5, limit_stiffness_nm_rad: float = 1500.0,
-                 limit_damping_nms_rad: float = 30.0, bar_damping_nms_rad: float = 0.5,
+                 hip_extension_limit_rad: float = 0.5, limit_stiffness_nm_rad: float = 20000.0,
+                 limit_damping_nms_rad: float = 300.0, bar_damping_nms_rad: float = 0.5,
                  gravity_mps2: float = STANDARD_GRAVITY, dt_s: float = 0.04, substeps: int = 8,
                  start_angle_rad: float = 0.3, goal: str = "giant", release_height_m: float = 0.5,
                  discrete: bool = False, render_mode: str | None = None):
