@@ -149,6 +149,20 @@ class Call:
     args: Callable[[Inputs, Path], list]
     writes: bool = True
     input_index: int | None = 0
+def _cameras(i: Inputs) -> list[Path]:
+    """Two calibrated cameras' OpenPose JSON folders of a generated moving body, then their calib.toml."""
+    folder = i.root / "pose3d"
+    if not (folder / "calib.toml").exists():
+        from sportlens.io.calibration import write_calibration
+        from sportlens.pose3d.synthetic import moving_body, observe, ring_cameras, write_openpose_folder
+
+        cams = ring_cameras(2)
+        for cam, seen in zip(cams, observe(cams, moving_body(20), noise_px=0.5), strict=True):
+            write_openpose_folder(folder / cam.name, [[frame] for frame in seen])
+        write_calibration(folder / "calib.toml", cams)
+    return [folder / "cam_01", folder / "cam_02", folder / "calib.toml"]
+
+
 
 
 CALLS: dict[str, Call] = {
@@ -203,6 +217,7 @@ CALLS: dict[str, Call] = {
 
 # long-running servers: no input, no output folder, no summary; their own tests start them (tests/service)
 SERVERS = {"serve"}
+    "pose3d": Call(lambda i, o: [*_cameras(i)[:2], "--calib", _cameras(i)[2], "-o", o, "--fps", "30"]),
 
 
 def test_every_command_has_a_row():
