@@ -156,7 +156,8 @@ def run_train(env_id: str, out_dir: str | Path, options: TrainOptions | None = N
             if options.eval_episodes:
                 evaluation = _final_eval(env_id, settings, model, options.eval_episodes, out_dir, progress)
                 summary.metrics["eval"] = evaluation
-            _learning_curve(out_dir, env_id, options.algo)
+            if not _learning_curve(out_dir, env_id, options.algo):
+                summary.warn("no training episode ended within the steps: no learning_curve.png (train longer)")
             card = new_card("sim", env_id=env_id, env_settings=settings, algo=options.algo,
                             sb3_class=recipe.sb3_class, hyperparameters=hyper, net_arch=NET_ARCH, seed=options.seed,
                             n_envs=options.n_envs, steps=int(model.num_timesteps), train_s=round(train_s, 3),
@@ -186,7 +187,7 @@ def trained_policy(model):
     return lambda obs: model.predict(obs, deterministic=True)[0]
 
 
-def _learning_curve(out_dir: Path, env_id: str, algo: str) -> None:
+def _learning_curve(out_dir: Path, env_id: str, algo: str) -> bool:
     """learning_curve.png: the return and success of the training episodes against environment steps."""
     import matplotlib
 
@@ -202,7 +203,7 @@ def _learning_curve(out_dir: Path, env_id: str, algo: str) -> None:
         if len(frame):
             frames.append(frame)
     if not frames:
-        return
+        return False
     episodes = pd.concat(frames).sort_values("t")
     steps = episodes["l"].cumsum().to_numpy()
     window = max(1, len(episodes) // 20)
@@ -218,6 +219,7 @@ def _learning_curve(out_dir: Path, env_id: str, algo: str) -> None:
     b.set_ylim(-0.05, 1.05)
     fig.tight_layout()
     save_figure(fig, out_dir / "learning_curve.png")
+    return True
 
 
 def load_run(run_dir: str | Path):
