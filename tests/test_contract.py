@@ -81,6 +81,8 @@ class Inputs:
     images_new: Path | None = None  # more images of the same classes (retrain's new data)
     images_hold: Path | None = None  # held-out images (retrain)
     sim_run: Path | None = None  # a sim train run (a few PPO steps on the half-pipe)
+    detect_data: Path | None = None  # a generated COCO folder (coloured rectangles)
+    detect_run: Path | None = None  # a detect train run (one SSDlite epoch on detect_data)
 
 
 @pytest.fixture(scope="module")
@@ -121,6 +123,12 @@ def inputs(tmp_path_factory, one_torch_thread, labelled_imu_csv, two_class_image
     made.sim_run = root / "sim-run"
     assert main(["sim", "train", "sportlens/HalfPipe-v0", "-o", str(made.sim_run), "--steps", "64", "--n-envs", "1",
                  "--eval-episodes", "1"]) == 0
+    from sportlens.detect.synthetic import write_rectangles_coco
+
+    made.detect_data = write_rectangles_coco(root / "detect-data", n_images=6, size=96)
+    made.detect_run = root / "detect-run"
+    assert main(["detect", "train", str(made.detect_data), "-o", str(made.detect_run), "--model", "ssdlite",
+                 "--epochs", "1", "--image-size", "96"]) == 0
     return made
 
 
@@ -141,14 +149,6 @@ def _calib(i: Inputs) -> Path:
     return folder
 
 
-@dataclass(frozen=True)
-class Call:
-    """How to run a command: args(inputs, out) -> argv after the command; writes: it makes the -o folder;
-    input_index: which of the args is the input file a missing-input check replaces."""
-
-    args: Callable[[Inputs, Path], list]
-    writes: bool = True
-    input_index: int | None = 0
 def _cameras(i: Inputs) -> list[Path]:
     """Two calibrated cameras' OpenPose JSON folders of a generated moving body, then their calib.toml."""
     folder = i.root / "pose3d"
@@ -163,6 +163,14 @@ def _cameras(i: Inputs) -> list[Path]:
     return [folder / "cam_01", folder / "cam_02", folder / "calib.toml"]
 
 
+@dataclass(frozen=True)
+class Call:
+    """How to run a command: args(inputs, out) -> argv after the command; writes: it makes the -o folder;
+    input_index: which of the args is the input file a missing-input check replaces."""
+
+    args: Callable[[Inputs, Path], list]
+    writes: bool = True
+    input_index: int | None = 0
 
 
 CALLS: dict[str, Call] = {
@@ -185,6 +193,9 @@ CALLS: dict[str, Call] = {
     "posecls train": Call(lambda i, o: [i.pose_photos, "-o", o, "--n-trees", "20"]),
     "posecls eval": Call(lambda i, o: [i.posecls_run, i.pose_photos, "-o", o], input_index=1),
     "posecls predict": Call(lambda i, o: [i.posecls_run, i.pose_photos / "upright", "-o", o], input_index=1),
+    "detect run": Call(lambda i, o: [i.clip, "-o", o, "--weights", i.detect_run / "best.pt", "--no-video"]),
+    "detect train": Call(lambda i, o: [i.detect_data, "-o", o, "--model", "ssdlite", "--epochs", "1",
+                                       "--image-size", "96"]),
     "ball track": Call(lambda i, o: [i.ball / "00001.mp4", "-o", o, "--no-video"]),
     "ball eval": Call(lambda i, o: [i.ball, "-o", o]),
     "ball train": Call(lambda i, o: [i.ball_train, "-o", o, "--epochs", "1", "--steps-per-epoch", "1",
@@ -206,6 +217,7 @@ CALLS: dict[str, Call] = {
     "calibrate intrinsics": Call(lambda i, o: [_calib(i) / "views", "-o", o]),
     "calibrate extrinsics": Call(lambda i, o: [_calib(i) / "calib.toml", _calib(i) / "views" / "view_00.png", "-o", o]),
     "calibrate plane": Call(lambda i, o: [_calib(i) / "plane.csv", "-o", o]),
+    "pose3d": Call(lambda i, o: [*_cameras(i)[:2], "--calib", _cameras(i)[2], "-o", o, "--fps", "30"]),
     "retrain": Call(lambda i, o: ["classify", i.images_new, "--holdout", i.images_hold, "-o", o, "--epochs", "1",
                                   "--registry", i.registry], input_index=1),
     "sim train": Call(lambda i, o: ["sportlens/HalfPipe-v0", "-o", o, "--steps", "64", "--n-envs", "1",
@@ -217,7 +229,6 @@ CALLS: dict[str, Call] = {
 
 # long-running servers: no input, no output folder, no summary; their own tests start them (tests/service)
 SERVERS = {"serve"}
-    "pose3d": Call(lambda i, o: [*_cameras(i)[:2], "--calib", _cameras(i)[2], "-o", o, "--fps", "30"]),
 
 
 def test_every_command_has_a_row():

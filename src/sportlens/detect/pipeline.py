@@ -48,7 +48,7 @@ def run_detect(source: str | Path, out_dir: str | Path, options: DetectOptions =
     info = probe_video(source)
     detector = load_detector(options.model, options.weights, options.image_size)
     keep = kept_labels(detector.classes, options.classes)
-    summary = Summary("detect", inputs=[str(source)], options=plain(options))
+    summary = Summary("detect run", inputs=[str(source)], options=plain(options))
     with output_run(out_dir, summary, source):
         t0 = time.perf_counter()
         frames_meta, detections, drawn = [], [], []
