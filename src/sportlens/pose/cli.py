@@ -67,7 +67,7 @@ def command(
                                            "one athlete."),
     max_occlusion: int | None = typer.Option(None, metavar="FRAMES", show_default=False,
                                              help="With --people: a person hidden up to this many frames keeps "
-                                                  "their id [15]."),
+                                                  "their id [30]."),
     as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
 ) -> None:
     from sportlens.command import report, run_task

@@ -39,7 +39,7 @@ class PoseOptions:
     annotated_video: bool = True
     plot: bool = True
     people: int | str | None = None  # None: one athlete (BlazePose tracking); "all" or N: several, with person ids
-    max_occlusion_frames: int = 15  # --people: a person unseen this many frames keeps their id when back
+    max_occlusion_frames: int = 30  # --people: a person unseen this many frames keeps their id when back
     formats: tuple[str, ...] = field(default=FORMATS)
 
     def __post_init__(self) -> None:
