@@ -156,3 +156,35 @@ def test_every_tasks_model_registers_and_analyze_loads_the_production_action_mod
     tasks = {row["task"]: row for row in summary.metrics["tasks"]}
     assert tasks["action"]["status"] == "done"  # no --action-model given: the registry's production version ran
     assert "sportlens-action-v1" in summary.options["action_model"]
+
+
+def test_imu_retraining_joins_the_recordings_and_applies_the_gate(run_cli, tmp_path, labelled_imu_csv):
+    import pandas as pd
+
+    def recordings(name: str, people: int, seed: int):
+        path = labelled_imu_csv(tmp_path / f"{name}.csv", n_people=people, seed=seed)
+        table = pd.read_csv(path)
+        table["recording_id"] = name + "-" + table["recording_id"]
+        table["person"] = name + "-" + table["person"]
+        table.to_csv(path, index=False)
+        return path
+
+    old, new, holdout = recordings("old", 3, 3), recordings("new", 2, 5), recordings("hold", 2, 7)
+    registry = f"sqlite:///{tmp_path / 'reg' / 'mlflow.db'}"
+    assert run_cli("imu", "train", old, "--group-col", "person", "--recipe", "logistic", "-o",
+                   tmp_path / "prod").code == 0
+    assert run_cli("models", "register", tmp_path / "prod", "--promote", "--registry", registry).code == 0
+    same = run_cli("retrain", "imu", new, "--holdout", holdout, "-o", tmp_path / "r1", "--registry", registry,
+                   "--json")
+    assert same.code == 0, same.stderr
+    m = same.json()["metrics"]
+    assert m["candidate"]["n"] == m["production"]["n"] > 0
+    assert m["production"]["accuracy"] == 1.0 and m["candidate"]["accuracy"] == 1.0  # both perfect here
+    assert (m["gain"], m["decision"], m["production_version_after"]) == (0.0, "kept out", 1)
+    joined = pd.read_csv(tmp_path / "r1" / "training_data.csv")
+    assert joined["recording_id"].nunique() == 6 + 4  # 3 + 2 people, two movements each
+    tie = run_cli("retrain", "imu", new, "--holdout", holdout, "-o", tmp_path / "r2", "--margin", "0",
+                  "--registry", registry, "--json").json()["metrics"]
+    assert (tie["decision"], tie["production_version_after"]) == ("promoted", 3)
+    run_cli("retrain", "imu", new, "--holdout", old, "-o", tmp_path / "r3", "--registry", registry
+            ).assert_user_error("held-out data shares 6 file(s)")

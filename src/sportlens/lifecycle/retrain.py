@@ -22,7 +22,8 @@ from sportlens.summary import Summary, plain
 
 @dataclass(frozen=True)
 class Adapter:
-    files: Callable[[Path], set[Path]]  # the files a data source holds (for the overlap check)
+    source: Callable[[dict[str, Any]], Path]  # the production model's training data, from its card
+    files: Callable[[Path], set[Any]]  # what a data source holds: files, recordings (for the overlap check)
     combine: Callable[[Path, Path, Path], Path]  # (old, new, target manifest) -> training data for the candidate
     train: Callable[[Path, Path, dict[str, Any], Progress], None]  # (data, run folder, production options)
     score: Callable[[Path, Path, Path, Progress], dict[str, float]]  # (run, held-out data, out) -> metrics
@@ -30,6 +31,10 @@ class Adapter:
 
 
 # ---- classify: image folders or manifests ---------------------------------------------------------------
+
+def _classify_source(card: dict[str, Any]) -> Path:
+    return Path(str((card.get("data") or {}).get("source", "")))
+
 
 def _classify_files(source: Path) -> set[Path]:
     from sportlens.classify.data import scan_images
@@ -67,9 +72,78 @@ def _classify_score(run: Path, holdout: Path, out: Path, progress: Progress) -> 
             "n": int(metrics.get("n_images", 0))}
 
 
+# ---- imu: labelled long CSVs (recording_id, label, person ...) ------------------------------------------
+
+def _imu_source(card: dict[str, Any]) -> Path:
+    return Path(str(card.get("data") or ""))
+
+
+def _imu_table(source: Path):
+    import pandas as pd
+
+    from sportlens.errors import DataFormatError
+
+    if not source.is_file() or source.suffix.lower() != ".csv":
+        raise DataFormatError("IMU retraining takes labelled CSV files (recording_id, label, ...)", source,
+                              "export the recordings as one labelled CSV")
+    return pd.read_csv(source)
+
+
+def _imu_files(source: Path) -> set[str]:
+    """A recording is the unit: the same recording_id in two sets is the same recording."""
+    return set(_imu_table(source)["recording_id"].astype(str))
+
+
+def _imu_combine(old: Path, new: Path, target: Path) -> Path:
+    import pandas as pd
+
+    from sportlens.errors import DataFormatError
+    from sportlens.io.atomic import write_csv
+
+    a, b = _imu_table(old), _imu_table(new)
+    if set(a.columns) != set(b.columns):
+        raise DataFormatError(f"the new data's columns differ from the production data's "
+                              f"({sorted(set(a.columns) ^ set(b.columns))})", new, "use the same columns")
+    return write_csv(target.with_suffix(".csv"), pd.concat([a, b[a.columns]], ignore_index=True))
+
+
+def _imu_train(data: Path, run: Path, production_options: dict[str, Any], progress: Progress) -> None:
+    from sportlens.imu.options import TrainOptions
+    from sportlens.imu.pipeline import run_train
+    from sportlens.options import options_from_mapping
+
+    known = set(TrainOptions.__dataclass_fields__)
+    options = options_from_mapping(TrainOptions, {k: v for k, v in production_options.items()
+                                                  if k in known and k != "epochs"})
+    run_train(data, run, options, progress.child("candidate"))
+
+
+def _imu_score(run: Path, holdout: Path, out: Path, progress: Progress) -> dict[str, float]:
+    import numpy as np
+
+    from sportlens.imu.classify import load_model
+    from sportlens.imu.options import EvalOptions
+    from sportlens.imu.pipeline import run_eval
+
+    import json
+
+    model = run / "model.joblib"
+    load_model(model)  # a clear error for a folder without a model
+    options = json.loads((run / "summary.json").read_text(encoding="utf-8")).get("options", {}) \
+        if (run / "summary.json").is_file() else {}
+    summary = run_eval(model, holdout, out, EvalOptions(label_col=options.get("label_col") or "label"), progress)
+    e = summary.metrics["evaluation"]
+    confusion = np.asarray(e["confusion"], float)
+    truth, said = confusion.sum(1), confusion.sum(0)
+    f1 = [2 * confusion[k, k] / (truth[k] + said[k]) for k in range(len(confusion)) if truth[k] > 0]
+    return {"accuracy": float(e["accuracy"]), "macro_f1": float(np.mean(f1)) if f1 else 0.0,
+            "n": int(e["n_windows"])}
+
+
 ADAPTERS: dict[str, Adapter] = {
-    "classify": Adapter(_classify_files, _classify_combine, _classify_train, _classify_score,
+    "classify": Adapter(_classify_source, _classify_files, _classify_combine, _classify_train, _classify_score,
                         ("macro_f1", "accuracy")),
+    "imu": Adapter(_imu_source, _imu_files, _imu_combine, _imu_train, _imu_score, ("macro_f1", "accuracy")),
 }
 
 
@@ -92,7 +166,7 @@ def run_retrain(task: str, new_data: str | Path, out_dir: str | Path, options: R
                         hint="register one and promote it: sportlens models register RUN --promote")
     production_dir = registry.fetch(task)
     card = registry.card(task)
-    old_data = Path(str((card.get("data") or {}).get("source", "")))
+    old_data = adapter.source(card)
     if not old_data.exists():
         raise DataFormatError("the production model's training data is no longer there", old_data,
                               "put it back (retraining needs the old data plus the new)")
@@ -100,7 +174,8 @@ def run_retrain(task: str, new_data: str | Path, out_dir: str | Path, options: R
     shared = adapter.files(holdout) & training
     if shared:
         raise DataFormatError(f"the held-out data shares {len(shared)} file(s) with the training data "
-                              f"(e.g. {sorted(shared)[0]})", holdout, "hold out files neither model trained on")
+                              f"(e.g. {sorted(map(str, shared))[0]})", holdout,
+                              "hold out files neither model trained on")
     import json
 
     production_summary = production_dir / "summary.json"
@@ -109,7 +184,7 @@ def run_retrain(task: str, new_data: str | Path, out_dir: str | Path, options: R
     production_options.update({k: v for k, v in options.overrides().items() if v is not None})
     summary = Summary("retrain", inputs=[str(new_data), str(holdout)], options=plain(options))
     with output_run(out_dir, summary, new_data, holdout, old_data):
-        data = adapter.combine(old_data, new_data, out_dir / "training_data.csv")
+        data = adapter.combine(old_data, new_data, out_dir / "training_data.csv")  # a manifest or the joined CSV
         adapter.train(data, out_dir / "candidate", production_options, progress)
         production_scores = adapter.score(production_dir, holdout, out_dir / "eval-production",
                                           progress.child("production"))
