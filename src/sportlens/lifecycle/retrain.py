@@ -119,13 +119,13 @@ def _imu_train(data: Path, run: Path, production_options: dict[str, Any], progre
 
 
 def _imu_score(run: Path, holdout: Path, out: Path, progress: Progress) -> dict[str, float]:
+    import json
+
     import numpy as np
 
     from sportlens.imu.classify import load_model
     from sportlens.imu.options import EvalOptions
     from sportlens.imu.pipeline import run_eval
-
-    import json
 
     model = run / "model.joblib"
     load_model(model)  # a clear error for a folder without a model
