@@ -196,6 +196,7 @@ CALLS: dict[str, Call] = {
     "detect run": Call(lambda i, o: [i.clip, "-o", o, "--weights", i.detect_run / "best.pt", "--no-video"]),
     "detect train": Call(lambda i, o: [i.detect_data, "-o", o, "--model", "ssdlite", "--epochs", "1",
                                        "--image-size", "96"]),
+    "segment": Call(lambda i, o: [i.clip, "-o", o, "--no-video"]),
     "ball track": Call(lambda i, o: [i.ball / "00001.mp4", "-o", o, "--no-video"]),
     "ball eval": Call(lambda i, o: [i.ball, "-o", o]),
     "ball train": Call(lambda i, o: [i.ball_train, "-o", o, "--epochs", "1", "--steps-per-epoch", "1",

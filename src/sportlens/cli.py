@@ -93,6 +93,7 @@ TASKS = [
     ("sportlens.lifecycle.cli", "models", "group"),
     ("sportlens.lifecycle.retrain_cli", "retrain", "command"),
     ("sportlens.detect.cli", "detect", "group"),
+    ("sportlens.segment.cli", "segment", "command"),
     ("sportlens.sim.cli", "sim", "group"),
     ("sportlens.calib.cli", "calibrate", "group"),
     ("sportlens.pose3d.cli", "pose3d", "command"),

@@ -1,0 +1,1 @@
+"""Athlete segmentation: a mask per frame (MediaPipe selfie segmentation, shipped in the wheel)."""
