@@ -150,3 +150,32 @@ def test_a_video_without_a_ball_says_so(tmp_path, run_cli):
     assert summary["metrics"]["frames_detected"] > 60 and summary["metrics"]["frames_with_ball"] == 0
     assert any("keep coming back to the same image points" in w for w in summary["warnings"])
     assert summary["outputs"] == ["track.csv"] and summary["metrics"]["shots"] == 0
+
+
+def test_heatmap_video_in_the_same_pass(clip, tmp_path, run_cli):
+    from sportlens.ball.models import cached_model
+    from sportlens.video.decode import decode_frames, probe_video
+
+    video, truth = clip
+    result = run_cli("ball", "track", video, "-o", tmp_path / "out", "--heatmap-video", "--no-video", "--json")
+    assert result.code == 0, result.stderr
+    assert "heatmap.mp4" in result.json()["outputs"]
+    spec = cached_model("tracknet-small").spec
+    info = probe_video(tmp_path / "out" / "heatmap.mp4")
+    # one frame per video frame (the padding of the last window left out), at the network's size
+    assert (info.n_frames, info.width, info.height) == (len(truth), spec.width, spec.height)
+    frames = [f.image for f in decode_frames(tmp_path / "out" / "heatmap.mp4")]
+    track = pd.read_csv(tmp_path / "out" / "track.csv")
+    seen = track.index[track["visible"] == 1]
+    assert len(seen) > 0
+    k = int(seen[len(seen) // 2])  # a frame where the ball was found
+    x = int(track.loc[k, "x"] * spec.width / probe_video(video).width)
+    y = int(track.loc[k, "y"] * spec.height / probe_video(video).height)
+    from sportlens.ball.inference import resize_frame
+
+    plain = resize_frame(next(f.image for f in decode_frames(video) if f.index == k), spec).astype(int)
+    change = np.abs(frames[k].astype(int) - plain).sum(axis=2)
+    # the heat is drawn over the ball's place; elsewhere the frame is the plain frame (up to encoding noise)
+    assert change[max(0, y - 3):y + 4, max(0, x - 3):x + 4].max() > 60 and np.median(change) < 12
+    run_cli("ball", "track", video, "-o", tmp_path / "out2", "--model", "classic", "--heatmap-video"
+            ).assert_user_error("--heatmap-video needs a heatmap network")

@@ -92,22 +92,37 @@ def clip_points(net: torch.nn.Module, spec: NetSpec, frames: np.ndarray, backgro
     return np.concatenate(points)[:n], np.concatenate(confidence)[:n]
 
 
-def heatmap_tracker(loaded: LoadedModel, info: VideoInfo, windows_per_pass: int = 2) -> Tracker:
+def heatmap_overlay(image: np.ndarray, heat: np.ndarray) -> np.ndarray:
+    """A network-size RGB frame with its heatmap (0..1) blended on top in a hot colour map."""
+    import cv2
+
+    colour = cv2.applyColorMap(np.clip(heat * 255, 0, 255).astype(np.uint8), cv2.COLORMAP_INFERNO)[..., ::-1]
+    alpha = np.clip(heat, 0.0, 1.0)[..., None] * 0.85
+    return (image * (1 - alpha) + colour * alpha).astype(np.uint8)
+
+
+def heatmap_tracker(loaded: LoadedModel, info: VideoInfo, windows_per_pass: int = 2,
+                    on_heatmaps=None) -> Tracker:
     """A tracker (frames -> raw BallTrack) that runs `loaded` over consecutive windows of its frame count; the
-    last window is padded by repeating the last frame."""
+    last window is padded by repeating the last frame. on_heatmaps(images, heatmaps): called with each batch's
+    network-size frames (n, h, w, 3) and heatmaps (n, h, w) in frame order, padding frames left out."""
     spec = loaded.spec
     background = sample_background(info, spec) if spec.background else None
 
     def track(frames: Iterable[Frame]) -> BallTrack:
         points, confidence, pending = [], [], []
 
-        def flush() -> None:
+        def flush(real: int | None = None) -> None:
             windows = np.stack(pending)
             bg = None if background is None else np.repeat(background[None], len(windows), axis=0)
             heat = predict_heatmaps(loaded.net, windows, bg).reshape(-1, spec.height, spec.width)
             p, c = decode_heatmaps(heat, (info.width, info.height), loaded.threshold)
             points.append(p)
             confidence.append(c)
+            if on_heatmaps is not None:
+                images = windows.reshape(-1, spec.height, spec.width, 3)
+                keep = len(images) if real is None else real
+                on_heatmaps(images[:keep], heat[:keep])
             pending.clear()
 
         window: list[np.ndarray] = []
@@ -120,11 +135,13 @@ def heatmap_tracker(loaded: LoadedModel, info: VideoInfo, windows_per_pass: int 
                 window = []
                 if len(pending) == windows_per_pass:
                     flush()
+        real = None
         if window:
+            real = len(pending) * spec.frames + len(window)  # the frames of this last batch that are not padding
             window += [window[-1]] * (spec.frames - len(window))
             pending.append(np.stack(window))
         if pending:
-            flush()
+            flush(real)
         if n == 0:
             return BallTrack.empty(0, info.width, info.height, info.fps)
         pts, conf = np.concatenate(points)[:n], np.concatenate(confidence)[:n]

@@ -188,13 +188,14 @@ def check_model(model: str) -> None:
         cached_model(model)
 
 
-def tracker_for(model: str, info: VideoInfo) -> Tracker:
-    """A tracker for `model`: a registry name (classic, or a network with shipped weights) or a trained run."""
-    if model in BALL_MODELS:
+def tracker_for(model: str, info: VideoInfo, on_heatmaps=None) -> Tracker:
+    """A tracker for `model`: a registry name (classic, or a network with shipped weights) or a trained run.
+    on_heatmaps: see heatmap_tracker (heatmap networks only)."""
+    if model in BALL_MODELS and on_heatmaps is None:
         return BALL_MODELS.build(model, info=info)
     from sportlens.ball.inference import heatmap_tracker
 
-    return heatmap_tracker(cached_model(model), info)
+    return heatmap_tracker(cached_model(model), info, on_heatmaps=on_heatmaps)
 
 
 def model_label(model: str) -> str:

@@ -21,12 +21,13 @@ from sportlens.video.decode import VideoInfo, contiguous_frames, decode_frames, 
 
 
 def track_source(info: VideoInfo, model: str, post: PostSettings, progress: Progress | None = None,
-                 n_frames: int | None = None) -> tuple[BallTrack, BallTrack, list, float]:
+                 n_frames: int | None = None, on_heatmaps=None) -> tuple[BallTrack, BallTrack, list, float]:
     """Decode and track one source in one streaming pass, then post-process.
 
     Returns (post-processed track, raw track, skipped frames, seconds for decode + tracking + post-processing).
-    n_frames: cut or pad the result to this many frames (the label count in eval)."""
-    tracker = tracker_for(model, info)
+    n_frames: cut or pad the result to this many frames (the label count in eval). on_heatmaps: receives the
+    network's frames and heatmaps as they are made (heatmap networks; see inference.heatmap_tracker)."""
+    tracker = tracker_for(model, info, on_heatmaps)
     skipped: list = []
     t0 = time.perf_counter()
     frames = decode_frames(info.path, info=info, on_skip=lambda i, why: skipped.append({"frame": i, "reason": why}))
@@ -57,10 +58,35 @@ def run_track(source: str | Path, out_dir: str | Path, options: TrackOptions | N
     summary = Summary("ball track", inputs=[str(source)], options=plain(options))
     post = PostSettings(max_jump=options.max_jump, max_gap_frames=options.max_gap_frames,
                         revisit_s=0.5 if options.plausibility_gate else None)
+    if options.heatmap_video and options.model == "classic":
+        from sportlens.options import OptionError
+
+        raise OptionError("--heatmap-video needs a heatmap network (--model tracknet-small or a trained run); the "
+                          "classic tracker makes no heatmap")
     with output_run(out_dir, summary, source) as out:
-        track, raw, skipped, seconds = track_source(info, options.model, post, progress)
+        if options.heatmap_video:
+            track, raw, skipped, seconds = _track_with_heatmap_video(info, options.model, post, progress,
+                                                                     out / "heatmap.mp4")
+        else:
+            track, raw, skipped, seconds = track_source(info, options.model, post, progress)
         write_track_outputs(info, track, raw, skipped, seconds, out, options, summary, progress)
     return summary
+
+
+def _track_with_heatmap_video(info: VideoInfo, model: str, post: PostSettings, progress: Progress, target: Path):
+    """track_source, writing heatmap.mp4 (each frame at the network's size with its heatmap blended on top) in
+    the same decode pass."""
+    from sportlens.ball.inference import heatmap_overlay
+    from sportlens.ball.models import cached_model
+    from sportlens.video.encode import VideoWriter
+
+    spec = cached_model(model).spec
+    with VideoWriter(target, info.fps, spec.width, spec.height) as writer:
+        def write(images: np.ndarray, heatmaps: np.ndarray) -> None:
+            for image, heat in zip(images, heatmaps, strict=True):
+                writer.write(heatmap_overlay(image, heat))
+
+        return track_source(info, model, post, progress, on_heatmaps=write)
 
 
 def court_from_options(options: TrackOptions, info: VideoInfo):
