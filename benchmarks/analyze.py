@@ -46,7 +46,8 @@ def main() -> None:
         report = Path(tmp) / "an0" / "report.html"
         size_kb = report.stat().st_size / 1024 if report.exists() else float("nan")
         load_s, ready_s = report_load(report)
-    print(f"decode-only {best['decode']:.1f} fps; pose + reps as two commands {best['separate']:.1f} fps; "
+    print(f"decode-only {best['decode']:.1f} fps; pose + reps + ball track as three commands "
+          f"{best['separate']:.1f} fps; "
           f"analyze {best['analyze']:.1f} fps (ratio to the two commands {best['analyze'] / best['separate']:.2f}, "
           f"to decode-only {best['analyze'] / best['decode']:.3f}); report.html {size_kb:.0f} kB, load "
           f"{load_s:.2f} s, ready {ready_s:.2f} s in headless Chromium")
