@@ -110,7 +110,8 @@ def main() -> None:
         for (name, kind), rate in figures.items():
             print(f"{ENV_IDS[name]} {kind}: {rate:,.0f} steps/s")
         if not args.no_record:
-            header = "| date | environment | single (steps/s) | SyncVectorEnv x8 | AsyncVectorEnv x8 | load avg | machine |"
+            header = ("| date | environment | single (steps/s) | SyncVectorEnv x8 | AsyncVectorEnv x8 | load avg "
+                      "| machine |")
             for name, env_id in ENV_IDS.items():
                 append_row(SECTION, header, f"| {today()} | {env_id} | {figures[(name, 'single')]:,.0f} | "
                                             f"{figures[(name, 'sync x8')]:,.0f} | {figures[(name, 'async x8')]:,.0f} | "
@@ -121,7 +122,8 @@ def main() -> None:
         m = figures[policy]
         print(f"{policy}: success {m['success_rate']:.2f}, mean return {m['mean_return']:.2f}, "
               f"mean time to goal {m['mean_time_to_success_s']}")
-    print(f"training {figures['train_minutes']:.2f} min at {figures['steps_per_s']:.0f} steps/s, load {figures['load']}")
+    print(f"training {figures['train_minutes']:.2f} min at {figures['steps_per_s']:.0f} steps/s, "
+          f"load {figures['load']}")
     if not args.no_record:
         record_policy_rows(args.part, args.algo, args.steps, args.seed, figures)
 

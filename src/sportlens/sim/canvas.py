@@ -32,8 +32,8 @@ class SideView:
 
     def px(self, x: float | np.ndarray, y: float | np.ndarray) -> np.ndarray:
         """World (x, y) in m -> integer pixel coordinates (..., 2)."""
-        return np.stack([self.x0 + self.scale * np.asarray(x), self.y0 - self.scale * np.asarray(y)], -1).round().astype(
-            np.int32)
+        xy = np.stack([self.x0 + self.scale * np.asarray(x), self.y0 - self.scale * np.asarray(y)], -1)
+        return xy.round().astype(np.int32)
 
     def polyline(self, image: np.ndarray, x, y, colour, thickness: int = 2) -> None:
         points = self.px(x, y).reshape(-1, 1, 2)

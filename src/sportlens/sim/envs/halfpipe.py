@@ -107,7 +107,8 @@ class HalfPipeEnv(gym.Env):
 
         self.coping_angle_rad = math.acos(1 - self.deck_height_m / self.radius_m)
         r_mid = 0.5 * (self.com_radius_min_m + self.com_radius_max_m)
-        self.goal_energy_j = self.mass_kg * self.gravity_mps2 * (self.radius_m - r_mid * math.cos(self.coping_angle_rad))
+        self.goal_energy_j = self.mass_kg * self.gravity_mps2 * (
+            self.radius_m - r_mid * math.cos(self.coping_angle_rad))
         # no reachable state spins faster: all of the goal energy as speed at the smallest radius, times the
         # spin-up of standing from crouched at constant angular momentum, twice over for margin
         omega_bound = 2 * math.sqrt(2 * self.goal_energy_j / self.mass_kg) / self.com_radius_min_m * (

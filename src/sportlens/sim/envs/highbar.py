@@ -104,7 +104,8 @@ class HighBarSwingEnv(gym.Env):
         self.substeps = int(check_positive("substeps", substeps))
         self.start_angle_rad = check_non_negative("start_angle_rad", start_angle_rad)
         if self.start_angle_rad >= math.pi / 2:
-            raise SimArgumentError(f"start_angle_rad must be below pi/2 (a start near the hang), got {start_angle_rad:g}")
+            raise SimArgumentError(
+                f"start_angle_rad must be below pi/2 (a start near the hang), got {start_angle_rad:g}")
         if goal not in GOALS:
             raise SimArgumentError(f"goal must be one of {', '.join(GOALS)}, got {goal!r}")
         self.goal = goal
