@@ -1,7 +1,8 @@
 """Which detected person is the athlete in each camera, frame by frame: every combination of one candidate (or
-none) per camera is triangulated, and the one whose keypoints reproject best wins; a camera left out costs the
-error threshold (so a bystander seen by one camera is dropped, the athlete seen by all is kept), and a jump of
-the body's centre from the previous frame costs it too."""
+none) per camera is triangulated; the combination with the most cameras whose keypoints reproject within the
+association threshold wins, the lowest median error among those (Pose2Sim's rule, on all keypoints rather than
+one). A jump of the body's centre from the previous frame counts as an error of the threshold, so a bystander
+is taken only when the athlete is not seen."""
 
 from __future__ import annotations
 
@@ -52,19 +53,21 @@ def choose_person(cameras: list[Camera], people: list[np.ndarray], min_confidenc
         per_point = np.where(use, dist, 0).sum(axis=-1) / count
     per_point[count < 2] = np.nan
     scores = np.full(len(combos), np.inf)
-    for m, combo in enumerate(combos):
+    for m in range(len(combos)):
         finite = np.isfinite(per_point[m])
         if finite.sum() < 3:  # a few matching keypoints are chance, not a person
             continue
-        missing = sum(i < 0 for i in combo)
-        scores[m] = float(np.median(per_point[m][finite])) + max_error_px * missing / c
+        scores[m] = float(np.median(per_point[m][finite]))
         if previous_centre is not None:
             centre = np.nanmedian(points[m][finite], axis=0)
             if np.linalg.norm(centre - previous_centre) > max_jump_m:
                 scores[m] += max_error_px
-    best = int(np.argmin(scores))
-    if not np.isfinite(scores[best]):
+    if not np.isfinite(scores).any():
         return empty, [-1] * c, None
+    n_cams = np.array([sum(i >= 0 for i in combo) for combo in combos])
+    within = scores <= max_error_px
+    pool = np.flatnonzero(within & (n_cams == n_cams[within].max())) if within.any() else np.arange(len(combos))
+    best = int(pool[np.argmin(scores[pool])])
     return stacked[best], list(combos[best]), body_centre(points[best][np.isfinite(per_point[best])])
 
 

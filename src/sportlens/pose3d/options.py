@@ -23,6 +23,7 @@ class Pose3dOptions:
     min_confidence: float = 0.3  # 2D points below this confidence are not used
     max_error_px: float = 15.0  # a point's mean reprojection error must stay at most this (cameras are dropped)
     min_cameras: int = 2
+    association_error_px: float = 20.0  # choosing the athlete: the most cameras whose median error stays within this
     undistort: bool = True  # remove the lens distortion before triangulating
     fps: float | None = None  # frame rate (JSON folders have none; pose outputs carry theirs)
     offsets: tuple[int, ...] = ()  # frames each camera started after the first (sync by hand)
@@ -42,6 +43,7 @@ class Pose3dOptions:
         check_range("min_confidence", self.min_confidence, 0.0, 1.0)
         check_range("max_error_px", self.max_error_px, 0.0, low_open=True)
         check_range("min_cameras", self.min_cameras, 2, 64)
+        check_range("association_error_px", self.association_error_px, 0.0, low_open=True)
         check_range("fps", self.fps, 0.0, 10000.0, low_open=True)
         check_range("max_offset_frames", self.max_offset_frames, 1, 100000)
         check_range("max_people", self.max_people, 1, 20)

@@ -135,7 +135,7 @@ def run_pose3d(folders: Sequence[str | Path], calib: str | Path, out_dir: str | 
             people = [tr.people[t - off][:, selected] if len(tr.people[t - off]) else np.zeros((0, k, 3))
                       for tr, off in zip(tracks, offsets, strict=True)]
             observed[i], chosen[i], found = choose_person(
-                cameras, people, options.min_confidence, options.max_error_px, options.min_cameras,
+                cameras, people, options.min_confidence, options.association_error_px, options.min_cameras,
                 options.max_people, centre)
             centre = found if found is not None else centre
             step.advance()

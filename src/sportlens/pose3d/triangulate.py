@@ -47,10 +47,12 @@ class Triangulation:
 
 
 def triangulate(cameras: list[Camera], image_px: np.ndarray, confidence: np.ndarray, min_confidence: float = 0.3,
-                max_error_px: float = 15.0, min_cameras: int = 2, undistort: bool = True) -> Triangulation:
+                max_error_px: float = 15.0, min_cameras: int = 2, undistort: bool = True,
+                refine_points: bool = True) -> Triangulation:
     """Triangulate points seen at image_px (..., C, 2) with confidence (..., C): cameras below min_confidence
     are not used; then the largest set of cameras (at least min_cameras) whose mean reprojection error is at
-    most max_error_px, the lowest error among sets of that size."""
+    most max_error_px, the lowest error among sets of that size. refine_points: then move each point to the least
+    confidence-weighted squared reprojection error of its cameras (Gauss-Newton)."""
     c = len(cameras)
     lead = image_px.shape[:-2]
     px = image_px.reshape(-1, c, 2)
@@ -82,7 +84,38 @@ def triangulate(cameras: list[Camera], image_px: np.ndarray, confidence: np.ndar
         best_error[idx] = err[better]
         best_used[idx] = use[todo][better]
         best_count[idx] = count[todo][better]
+    if refine_points:
+        best_points = refine(cameras, best_points, px, np.where(best_used, conf, 0.0))
+        best_error = mean_reprojection_error(cameras, best_points, px, best_used)
     return Triangulation(best_points.reshape(*lead, 3), best_error.reshape(lead), best_used.reshape(*lead, c))
+
+
+def refine(cameras: list[Camera], points_m: np.ndarray, image_px: np.ndarray, weights: np.ndarray,
+           iterations: int = 3) -> np.ndarray:
+    """Gauss-Newton refinement of points (n, 3) m to the least weighted squared reprojection error (px, lens
+    distortion included) over the cameras with weight > 0 (image_px (n, C, 2), weights (n, C)): the algebraic
+    DLT solution is the start, the geometric optimum the result. NaN points stay NaN."""
+    x = points_m.copy()
+    ok = np.isfinite(x).all(axis=-1)
+    if not ok.any():
+        return x
+    pts, obs = x[ok], image_px[ok]
+    w = np.where(np.isfinite(obs).all(axis=-1), weights[ok], 0.0)
+    obs = np.nan_to_num(obs)
+    eps = 1e-6
+    for _ in range(iterations):
+        residual = np.nan_to_num(project_all(cameras, pts) - obs)
+        jac = np.stack([(project_all(cameras, pts + eps * e) - project_all(cameras, pts - eps * e)) / (2 * eps)
+                        for e in np.eye(3)], axis=-1)  # (n, C, 2, 3)
+        jac = np.nan_to_num(jac)
+        jtj = np.einsum("ncik,nc,ncil->nkl", jac, w, jac)
+        jtr = np.einsum("ncik,nc,nci->nk", jac, w, residual)
+        solvable = np.abs(np.linalg.det(jtj)) > 1e-12
+        step = np.zeros_like(pts)
+        step[solvable] = np.linalg.solve(jtj[solvable], -jtr[solvable][..., None])[..., 0]
+        pts = pts + step
+    x[ok] = pts
+    return x
 
 
 def mean_reprojection_error(cameras: list[Camera], points_m: np.ndarray, image_px: np.ndarray,
