@@ -32,6 +32,7 @@ from sportlens.imu.options import (
     StrokesOptions,
     Takeoff,
     TrainOptions,
+    WindowKind,
 )
 from sportlens.summary import Summary
 
@@ -228,13 +229,16 @@ def train(
         False, "--mirror-left", help="Mirror left-wrist recordings into the right wrist's frame (needs a side)."
     ),
     seed: int = typer.Option(0, help="Random seed."),
+    windows: WindowKind = typer.Option(
+        WindowKind.FIXED, help="fixed (every hop) or events (on stroke peaks; stretches without one labelled idle)."
+    ),
 ) -> None:
     """Cross-validate by person (or time block), then fit on all data and save model.joblib with its card."""
     from sportlens.imu.pipeline import run_train
 
     options = TrainOptions(dataset=dataset, label_col=label_col, group_col=group_col, rate_hz=rate_hz,
                            recipe=recipe, window_s=window_s, hop_s=hop_s, block_s=block_s, use_gyro=not no_gyro,
-                           features=features, mirror_left=mirror_left, seed=seed)
+                           features=features, mirror_left=mirror_left, seed=seed, windows=windows)
     summary = _run("train", lambda progress: run_train(data, out, options, progress))
     cv = summary["cross_validation"]
     lines = [

@@ -50,6 +50,14 @@ class FeatureSet(StrEnum):
     MOTION = "motion"
 
 
+class WindowKind(StrEnum):
+    """Where windows sit: every hop (`fixed`) or on the stroke detector's peaks plus stretches without one
+    (`events`, `sportlens.imu.stroke_features.event_windows`)."""
+
+    FIXED = "fixed"
+    EVENTS = "events"
+
+
 class Side(StrEnum):
     LEFT = "left"
     RIGHT = "right"
@@ -185,6 +193,7 @@ class TrainOptions(LabelledDataOptions):
     features: FeatureSet = FeatureSet.BASIC
     mirror_left: bool = False  # mirror left-wrist recordings into the right wrist's frame
     seed: int = 0
+    windows: WindowKind = WindowKind.FIXED  # events: windows on stroke peaks; no-stroke stretches labelled idle
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -195,6 +204,13 @@ class TrainOptions(LabelledDataOptions):
         check_range("seed", self.seed, 0, None)
         _choice(self, "recipe", Recipe)
         _choice(self, "features", FeatureSet)
+        _choice(self, "windows", WindowKind)
+        if self.recipe is Recipe.STROKE_INVARIANT and self.features is not FeatureSet.BASIC:
+            raise OptionError("--recipe stroke-invariant computes its own rotation-invariant features; leave out "
+                              f"--features {self.features.value}")
+        if not self.use_gyro and (self.recipe is Recipe.STROKE_INVARIANT or self.windows is WindowKind.EVENTS):
+            raise OptionError("--no-gyro cannot go with --recipe stroke-invariant or --windows events (both need "
+                              "the gyroscope)")
         if self.block_s is not None and self.block_s < self.window_s:
             raise OptionError(f"--block-s must be at least --window-s ({self.window_s:g} s), got {self.block_s:g}")
 

@@ -238,9 +238,10 @@ def run_train(data: str | Path, out_dir: str | Path, options: TrainOptions = Tra
     metrics: cross_validation {split, accuracy, balanced_accuracy, recording_accuracy, folds, confusion ...},
     model (the card)."""
     from sportlens.errors import DataFormatError
-    from sportlens.imu.classify import cross_validate, fit, make_card, save_model, window_set
+    from sportlens.imu.classify import RECIPE_FEATURES, cross_validate, fit, make_card, save_model, window_set
 
     progress = ensure_progress(progress, f"{TASK} train")
+    feature_set = RECIPE_FEATURES.get(options.recipe.value, options.features.value)
     data, out_dir = Path(data), Path(out_dir)
     t0 = time.perf_counter()
     items, name = load_labelled(data, options, options.rate_hz)
@@ -248,7 +249,7 @@ def run_train(data: str | Path, out_dir: str | Path, options: TrainOptions = Tra
     rate = options.rate_hz or float(sorted(d.recording.rate_hz for d in items)[len(items) // 2])
     with progress.step("windows", total=None, unit="windows") as step:
         ws = window_set(items, options.window_s, options.hop_s, rate, use_gyro, options.block_s,
-                        options.features.value, options.mirror_left)
+                        feature_set, options.mirror_left, options.windows.value)
         step.advance(len(ws.y))
     labels = sorted(set(ws.y.astype(str)))
     if len(labels) < 2:
@@ -276,7 +277,8 @@ def run_train(data: str | Path, out_dir: str | Path, options: TrainOptions = Tra
             hop_s=options.hop_s,
             rate_hz=rate,
             use_gyro=use_gyro,
-            feature_set=options.features.value,
+            feature_set=feature_set,
+            windows=options.windows.value,
             mirror_left=options.mirror_left,
             classes=labels,
             split=f"time blocks of {options.block_s:g} s" if options.block_s else "by group (person)",
@@ -307,7 +309,8 @@ def run_eval(model_path: str | Path, data: str | Path, out_dir: str | Path, opti
     items, _ = load_labelled(data, options, card["rate_hz"])
     with progress.step("windows", total=None, unit="windows") as step:
         ws = window_set(items, card["window_s"], card["hop_s"], card["rate_hz"], card["use_gyro"],
-                        feature_set=card.get("feature_set", "basic"), mirror_left=card.get("mirror_left", False))
+                        feature_set=card.get("feature_set", "basic"), mirror_left=card.get("mirror_left", False),
+                        windows=card.get("windows", "fixed"))
         step.advance(len(ws.y))
     if len(ws.y) == 0:
         raise DataFormatError(f"no complete {card['window_s']:g} s window in the data", data)

@@ -217,10 +217,12 @@ def fixed_windows(recs: list[ImuRecording], window_s: float, hop_s: float, rate_
     return _collect(recs, window_s, hop_s, rate_hz, None, feature_fn)
 
 
-def sensor_frame_features(acc: np.ndarray, gyro: np.ndarray, rate_hz: float) -> np.ndarray:
-    """The existing "basic" window features (`sportlens.imu.features`, sensor axes) of one acc + gyro window."""
+def sensor_frame_features(acc: np.ndarray, gyro: np.ndarray, rate_hz: float, feature_set: str = "basic"
+                          ) -> np.ndarray:
+    """The sensor-axis window features of `sportlens.imu.features` ("basic" or "motion") of one acc + gyro
+    window."""
     ch = np.hstack([acc, _norm(acc)[:, None], gyro, _norm(gyro)[:, None]])
-    return window_features(ch, rate_hz, True, "basic")
+    return window_features(ch, rate_hz, True, feature_set)
 
 
 def _collect(recs, window_s, hop_s, rate_hz, events, feature_fn) -> StrokeWindows:
