@@ -52,16 +52,15 @@ def choose_person(cameras: list[Camera], people: list[np.ndarray], min_confidenc
     with np.errstate(invalid="ignore", divide="ignore"):
         per_point = np.where(use, dist, 0).sum(axis=-1) / count
     per_point[count < 2] = np.nan
+    finite = np.isfinite(per_point)
+    enough = finite.sum(axis=1) >= 3  # a few matching keypoints are chance, not a person
     scores = np.full(len(combos), np.inf)
-    for m in range(len(combos)):
-        finite = np.isfinite(per_point[m])
-        if finite.sum() < 3:  # a few matching keypoints are chance, not a person
-            continue
-        scores[m] = float(np.median(per_point[m][finite]))
+    if enough.any():
+        scores[enough] = np.nanmedian(per_point[enough], axis=1)
         if previous_centre is not None:
-            centre = np.nanmedian(points[m][finite], axis=0)
-            if np.linalg.norm(centre - previous_centre) > max_jump_m:
-                scores[m] += max_error_px
+            masked = np.where(finite[enough][..., None], points[enough], np.nan)
+            centres = np.nanmedian(masked, axis=1)
+            scores[enough] += max_error_px * (np.linalg.norm(centres - previous_centre, axis=1) > max_jump_m)
     if not np.isfinite(scores).any():
         return empty, [-1] * c, None
     n_cams = np.array([sum(i >= 0 for i in combo) for combo in combos])

@@ -21,8 +21,10 @@ def weighted_dlt(extrinsics: np.ndarray, normalised: np.ndarray, weights: np.nda
     rows_x = xy[..., 0:1] * extrinsics[:, 2] - extrinsics[:, 0]  # (..., C, 4)
     rows_y = xy[..., 1:2] * extrinsics[:, 2] - extrinsics[:, 1]
     a = np.concatenate([rows_x, rows_y], axis=-2) * np.concatenate([w, w], axis=-1)[..., None]
-    _, _, vt = np.linalg.svd(a)
-    h = vt[..., -1, :]
+    # the null vector of A: the eigenvector of the 4x4 A^T A with the smallest eigenvalue (several times faster
+    # than an SVD of A; in normalised coordinates A is well conditioned, and refine() polishes the result)
+    _, vectors = np.linalg.eigh(np.einsum("...ji,...jk->...ik", a, a))
+    h = vectors[..., :, 0]
     with np.errstate(divide="ignore", invalid="ignore"):
         points = h[..., :3] / h[..., 3:4]
     points[(w > 0).sum(axis=-1) < 2] = np.nan

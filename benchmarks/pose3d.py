@@ -1,0 +1,106 @@
+"""Multi-camera 3D on Pose2Sim's demo (../shared/data/peers/pose2sim): mean reprojection error, share of points
+triangulated, frames/s; with --pose2sim-python, Pose2Sim 0.7.2 itself on the same inputs in the same run.
+
+    .venv/bin/python benchmarks/pose3d.py [--pose2sim-python /tmp/p2s/bin/python] [--record]
+
+Inputs: the 4-camera OpenPose BODY_25B JSON folders of each trial, the shipped Calib_qualisys.toml, 60 fps, the
+demo's parameters (confidence 0.3, 15 px, 2 cameras, gaps < 10 frames, Butterworth 6 Hz order 4) and Pose2Sim's
+21 keypoints (eyes and ears left out, as Pose2Sim's BODY_25B skeleton does). Reprojection error: per triangulated
+point, the mean distance (px) between its projections and the 2D detections of the cameras used; averaged over
+every triangulated point of every frame (Pose2Sim's figure, read from its error table, not its rounded log).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bench_record import append_row, machine, shared_path, today
+
+TRIALS = {
+    "balancing": "S00_P00_SingleParticipant/S00_P00_T01_BalancingTrial",
+    "static": "S00_P00_SingleParticipant/S00_P00_T00_StaticTrial",
+}
+KEYPOINTS = ("nose", "left_shoulder", "right_shoulder", "left_elbow", "right_elbow", "left_wrist", "right_wrist",
+             "left_hip", "right_hip", "left_knee", "right_knee", "left_ankle", "right_ankle", "neck", "head_top",
+             "left_foot_index", "left_small_toe", "left_heel", "right_foot_index", "right_small_toe", "right_heel")
+
+
+def run_ours(demo: Path, trial: str, out: Path) -> dict:
+    from sportlens.pose3d.options import Pose3dOptions
+    from sportlens.pose3d.pipeline import run_pose3d
+
+    folders = sorted((demo / trial / "pose").iterdir())
+    options = Pose3dOptions(fps=60, keypoint_set="body_25b", keypoints=KEYPOINTS, plot=False)
+    t0 = time.perf_counter()
+    summary = run_pose3d(folders, demo / "S00_Calibration" / "Calib_qualisys.toml", out, options)
+    total = time.perf_counter() - t0
+    m = summary.metrics
+    compute = summary.timings["associate_s"] + summary.timings["triangulate_s"]
+    return {"frames": m["frames"], "reprojection_px_mean": m["reprojection_px_mean"],
+            "triangulated_share": m["triangulated_share"], "fps": m["frames"] / compute,
+            "fps_end_to_end": m["frames"] / total}
+
+
+def run_pose2sim(python: str, demo: Path, trial: str) -> dict:
+    with tempfile.TemporaryDirectory() as tmp:
+        copy = Path(tmp) / "S00_Demo_Session"
+        shutil.copytree(demo, copy)
+        for path in copy.rglob("*"):
+            path.chmod(0o755 if path.is_dir() else 0o644)
+        copy.chmod(0o755)
+        env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "MPLBACKEND": "Agg"}
+        script = Path(__file__).with_name("pose3d_pose2sim.py")
+        t0 = time.perf_counter()
+        done = subprocess.run([python, str(script), str(copy), trial], capture_output=True, text=True, env=env,
+                              timeout=900)
+        total = time.perf_counter() - t0
+    line = next((x for x in done.stdout.splitlines() if x.startswith("P2S_RESULT ")), None)
+    if line is None:
+        sys.exit(f"Pose2Sim failed:\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}")
+    result = json.loads(line.removeprefix("P2S_RESULT "))
+    result["fps"] = result["frames"] / (result["association_s"] + result["triangulation_s"])
+    result["fps_end_to_end"] = result["frames"] / total
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pose2sim-python", help="Python of a separate environment with pose2sim 0.7.2")
+    parser.add_argument("--record", action="store_true", help="Append the rows to BENCHMARKS.md")
+    args = parser.parse_args()
+    demo = shared_path("peers/pose2sim/S00_Demo_Session")
+    rows = []
+    for name, trial in TRIALS.items():
+        with tempfile.TemporaryDirectory() as tmp:
+            ours = run_ours(demo, trial, Path(tmp) / "out")
+        theirs = run_pose2sim(args.pose2sim_python, demo, trial) if args.pose2sim_python else None
+        print(f"{name}: sportlens {ours['reprojection_px_mean']:.3f} px, {100 * ours['triangulated_share']:.2f} % "
+              f"triangulated, {ours['fps']:.1f} frames/s ({ours['fps_end_to_end']:.1f} end to end)")
+        if theirs:
+            print(f"{name}: Pose2Sim {theirs['version']} {theirs['reprojection_px_mean']:.3f} px, "
+                  f"{100 * theirs['triangulated_share']:.2f} % triangulated, {theirs['fps']:.1f} frames/s "
+                  f"({theirs['fps_end_to_end']:.1f} end to end, with its start-up)")
+        rows.append((name, ours, theirs))
+    if args.record:
+        header = ("| date | trial (frames) | tool | mean reprojection error (px) | points triangulated | "
+                  "frames/s (association + triangulation) | frames/s end to end | machine |")
+        for name, ours, theirs in rows:
+            for tool, r in (("sportlens", ours), (f"Pose2Sim {theirs['version']}" if theirs else None, theirs)):
+                if r is None:
+                    continue
+                append_row("Calibration and multi-camera 3D (issue 19)", header,
+                           f"| {today()} | {name} ({r['frames']}) | {tool} | {r['reprojection_px_mean']:.3f} | "
+                           f"{100 * r['triangulated_share']:.2f} % | {r['fps']:.1f} | {r['fps_end_to_end']:.1f} | "
+                           f"{machine()}, load {os.getloadavg()[0]:.1f} |")
+
+
+if __name__ == "__main__":
+    main()
