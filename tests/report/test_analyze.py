@@ -33,6 +33,8 @@ def test_a_video_runs_pose_and_reps_in_one_pass_and_lists_what_did_not_run(analy
     assert tasks["action"] == {**tasks["action"], "status": "skipped", "reason": "no --action-model given"}
     decode = summary.metrics["decode"]
     assert decode["passes"] == 1 and decode["consumers"] == ["pose", "ball"] and decode["frames"] == 120
+    # every annotated video from one more decode, listed in its task's summary.json
+    assert decode["render_passes"] == 1 and "annotated.mp4" in read_summary(out / "pose").outputs
     # the task folders hold what the task commands write, each with its own summary.json
     pose_files = {p.name for p in (out / "pose").iterdir()}
     assert {"keypoints.csv", "angles.csv", "annotated.mp4", "summary.json"} <= pose_files

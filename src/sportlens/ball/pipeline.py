@@ -161,11 +161,9 @@ def write_track_outputs(info: VideoInfo, track: BallTrack, raw: BallTrack, skipp
     else:
         analytics = write_analytics(track, info, out, options, summary)
         if options.annotated_video:
-            from sportlens.ball.render import write_annotated
+            from sportlens.ball.render import render_annotated
 
-            with progress.step("annotate", total=info.n_frames, unit="frames") as step:
-                write_annotated(prefetch(decode_frames(info.path, info=info)), track, out / "annotated.mp4",
-                                options.trail_frames, step)
+            render_annotated(info, track, out / "annotated.mp4", options.trail_frames, progress)
         if options.plot:
             from sportlens.ball.render import plot_track
 

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
 
 from sportlens.ball.track import BallTrack
-from sportlens.video.decode import Frame
 
 BALL_COLOUR = (255, 214, 0)  # RGB yellow
 TRAIL_COLOUR = (255, 120, 0)
@@ -33,17 +31,15 @@ def draw_ball(image: np.ndarray, track: BallTrack, k: int, trail_frames: int) ->
     return image
 
 
-def write_annotated(frames: Iterable[Frame], track: BallTrack, target: Path, trail_frames: int, step=None) -> int:
-    """Encode annotated.mp4 from the frames (a second decode pass: memory stays bounded); returns frames written."""
-    from sportlens.video.encode import VideoWriter
+def render_annotated(info, track: BallTrack, target: Path, trail_frames: int, progress=None) -> Path:
+    """annotated.mp4: the ball and its fading trail on every frame of the track (written now, or with the other
+    annotated videos of `analyze` in one decode: see sportlens.video.overlay)."""
+    from sportlens.video.overlay import Overlay, submit
 
-    with VideoWriter(target, track.fps, track.width, track.height) as writer:
-        for frame in frames:
-            if frame.index < len(track):
-                writer.write(draw_ball(frame.image.copy(), track, frame.index, trail_frames))
-            if step is not None:
-                step.advance()
-        return writer.frames_written
+    def draw(image: np.ndarray, k: int) -> None:
+        draw_ball(image, track, k, trail_frames)
+
+    return submit(info, Overlay(target, 0, len(track), draw, track.fps, track.width, track.height), progress)
 
 
 def plot_track(track: BallTrack, target: Path, title: str = "", analytics=None) -> Path:

@@ -41,14 +41,14 @@ def plot_reps(time_s: np.ndarray, driving: PoseSignal, result: RepCount, target:
 
 def render_reps_video(info, keypoints_csv: Path, frames: np.ndarray, fps: float, result: RepCount,
                       driving: PoseSignal | None, target: Path, progress: Progress | None = None) -> Path:
-    """Decode the analysed frames again and draw the skeleton (pose's own drawing), the repetition counter
-    (completed repetitions: a repetition counts from its end frame) and the driving signal's value."""
+    """The analysed frames with the skeleton (pose's own drawing), the repetition counter (completed
+    repetitions: a repetition counts from its end frame) and the driving signal's value (written now, or with
+    the other annotated videos of `analyze` in one decode: see sportlens.video.overlay)."""
     import pandas as pd
 
     from sportlens.pose.keypoints import SKELETON_EDGES
-    from sportlens.video.decode import decode_frames, prefetch
     from sportlens.video.draw import draw_skeleton, draw_value_panel
-    from sportlens.video.encode import VideoWriter
+    from sportlens.video.overlay import Overlay, submit
 
     progress = ensure_progress(progress, "reps")
     table = pd.read_csv(keypoints_csv, usecols=["keypoint", "x_px", "y_px"])
@@ -59,25 +59,20 @@ def render_reps_video(info, keypoints_csv: Path, frames: np.ndarray, fps: float,
     for rep in result.reps:
         inside[rep.start : rep.end + 1] = True
     first = int(frames[0])
-    with VideoWriter(target, fps, info.width, info.height) as writer, \
-            progress.step("video", total=len(frames), unit="frames") as step:
-        for frame in prefetch(decode_frames(info.path, info=info, start=first, stop=first + len(frames))):
-            image = frame.image
-            i = frame.index - first
-            if 0 <= i < len(frames):
-                if not np.all(np.isnan(xy[i])):
-                    draw_skeleton(image, {n: xy[i, k] for k, n in enumerate(names)}, SKELETON_EDGES)
-                done = int(np.searchsorted(ends, i, side="right"))
-                rows = [("reps", f"{done}" + (" (in a rep)" if inside[i] else ""))]
-                if driving is not None:
-                    v = driving.values[i]
-                    unit = "deg" if driving.unit == "deg" else "torso"
-                    rows.append((driving.name, "--" if np.isnan(v) else f"{v:.0f} {unit}" if unit == "deg"
-                                 else f"{v:.2f} {unit}"))
-                draw_value_panel(image, rows)
-            writer.write(image)
-            step.advance()
-    return target
+
+    def draw(image: np.ndarray, i: int) -> None:
+        if not np.all(np.isnan(xy[i])):
+            draw_skeleton(image, {n: xy[i, k] for k, n in enumerate(names)}, SKELETON_EDGES)
+        done = int(np.searchsorted(ends, i, side="right"))
+        rows = [("reps", f"{done}" + (" (in a rep)" if inside[i] else ""))]
+        if driving is not None:
+            v = driving.values[i]
+            unit = "deg" if driving.unit == "deg" else "torso"
+            rows.append((driving.name, "--" if np.isnan(v) else f"{v:.0f} {unit}" if unit == "deg"
+                         else f"{v:.2f} {unit}"))
+        draw_value_panel(image, rows)
+
+    return submit(info, Overlay(target, first, len(frames), draw, fps, info.width, info.height), progress)
 
 
 def plot_comparison(alignment, perf_a, perf_b, moments: list[dict], target: Path) -> Path:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 import time
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -389,8 +390,9 @@ def _run_sequence(plan: PosePlan, out_dir: Path, options: PoseOptions, progress:
             # are written
             video = None
             if options.annotated_video:
-                video = pool.submit(render_annotated_video, plan.info, clean, angles, out_dir / "annotated.mp4",
-                                    definitions, progress)
+                # (copy_context: inside analyze's collect_overlays the thread registers the video instead)
+                video = pool.submit(contextvars.copy_context().run, render_annotated_video, plan.info, clean,
+                                    angles, out_dir / "annotated.mp4", definitions, progress)
             try:
                 _write_files(source, out_dir, raw, clean, angles, options,
                              fixed_origin_markers(clean, scale))

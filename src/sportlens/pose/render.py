@@ -12,9 +12,8 @@ from sportlens.io.atomic import save_figure
 from sportlens.pose.angles import ANGLES
 from sportlens.pose.keypoints import SKELETON_EDGES
 from sportlens.pose.sequence import PoseSequence
-from sportlens.video.decode import VideoInfo, decode_frames, prefetch
+from sportlens.video.decode import VideoInfo
 from sportlens.video.draw import draw_skeleton, draw_value_panel
-from sportlens.video.encode import VideoWriter
 
 # Rows of the angles plot: (title, angle names)
 PLOT_GROUPS = (
@@ -30,21 +29,19 @@ PLOT_GROUPS = (
 
 def render_annotated_video(info: VideoInfo, seq: PoseSequence, angles: pd.DataFrame, target: Path,
                            definitions=ANGLES, progress: Progress | None = None) -> Path:
-    """Decode the analysed frames again at full size and draw the cleaned skeleton and current angle values."""
-    progress = ensure_progress(progress, "pose")
+    """The analysed frames at full size with the cleaned skeleton and current angle values drawn (written now,
+    or with the other annotated videos of `analyze` in one decode: see sportlens.video.overlay)."""
+    from sportlens.video.overlay import Overlay, submit
+
     names = [d.name for d in definitions]
     values = angles[names].to_numpy(dtype=float)
     first = int(seq.frame[0]) if len(seq) else 0
-    with VideoWriter(target, seq.video_fps, seq.width, seq.height) as writer, \
-            progress.step("video", total=len(seq), unit="frames") as step:
-        for frame in prefetch(decode_frames(info.path, info=info, start=first, stop=first + len(seq))):
-            image = frame.image  # a fresh array per decoded frame: draw on it directly
-            i = frame.index - first
-            if 0 <= i < len(seq):
-                draw_pose(image, seq, i, names, values[i])
-            writer.write(image)
-            step.advance()
-    return target
+
+    def draw(image: np.ndarray, i: int) -> None:
+        draw_pose(image, seq, i, names, values[i])
+
+    return submit(info, Overlay(target, first, len(seq), draw, seq.video_fps, seq.width, seq.height),
+                  ensure_progress(progress, "pose"))
 
 
 def draw_pose(image: np.ndarray, seq: PoseSequence, i: int, names: list[str], values: np.ndarray) -> None:

@@ -140,40 +140,75 @@ def _analyze_video(source: Path, out_dir: Path, options: AnalyzeOptions, progres
         passed = _decode_pass(plan, options, progress, want_pose, want_ball)
         summary.metrics.update({"input_kind": "video", "decode": passed["decode"]})
         summary.timings["decode_pass_s"] = passed["decode"]["seconds"]
-        pose = None
-        if want_pose:
-            from sportlens.pose.pipeline import run_pose_estimated
+        from sportlens.video.overlay import collect_overlays
 
-            def pose_step() -> Summary:
-                if passed["pose"].error is not None:
-                    raise passed["pose"].error
-                return run_pose_estimated(plan, passed["pose"].result, out_dir / "pose", options.pose,
-                                          progress.child("pose"))
+        # the tasks register their annotated videos; one decode below writes them all
+        with collect_overlays() as videos:
+            pose = None
+            if want_pose:
+                from sportlens.pose.pipeline import run_pose_estimated
 
-            pose = _task(runs, summary, "pose", out_dir / "pose", pose_step)
-        else:
-            _skip(runs, "pose", "not in --tasks")
-        _reps_and_action(source, plan.info, out_dir, options, summary, runs, pose, progress)
-        if want_ball:
-            from sportlens.report.stages import write_ball
+                def pose_step() -> Summary:
+                    if passed["pose"].error is not None:
+                        raise passed["pose"].error
+                    return run_pose_estimated(plan, passed["pose"].result, out_dir / "pose", options.pose,
+                                              progress.child("pose"))
 
-            consumer = passed["ball"]
+                pose = _task(runs, summary, "pose", out_dir / "pose", pose_step)
+            else:
+                _skip(runs, "pose", "not in --tasks")
+            _reps_and_action(source, plan.info, out_dir, options, summary, runs, pose, progress)
+            if want_ball:
+                from sportlens.report.stages import write_ball
 
-            def ball_step() -> Summary:
-                if consumer.error is not None:
-                    raise consumer.error
-                raw, seconds = consumer.result
-                return write_ball(source, plan.info, raw, seconds, passed["skipped"], out_dir / "ball",
-                                  options.ball, progress.child("ball"))
+                consumer = passed["ball"]
 
-            ball = _task(runs, summary, "ball", out_dir / "ball", ball_step)
-            if ball.status == "done":
-                _judge_ball(ball, options)
-        else:
-            _skip(runs, "ball", ball_why)
+                def ball_step() -> Summary:
+                    if consumer.error is not None:
+                        raise consumer.error
+                    raw, seconds = consumer.result
+                    return write_ball(source, plan.info, raw, seconds, passed["skipped"], out_dir / "ball",
+                                      options.ball, progress.child("ball"))
+
+                ball = _task(runs, summary, "ball", out_dir / "ball", ball_step)
+                if ball.status == "done":
+                    _judge_ball(ball, options)
+            else:
+                _skip(runs, "ball", ball_why)
+        _render_videos(plan.info, videos.overlays, out_dir, runs, summary, progress)
         runs.sort(key=lambda r: VIDEO_TASKS.index(r.name))
         _finish(out_dir, source, "video", options, summary, runs, progress, t0)
     return summary
+
+
+def _render_videos(info, overlays: list, out_dir: Path, runs: list[TaskRun], summary: Summary,
+                   progress: Progress) -> None:
+    """Every task's annotated video from one more decode of the input (the tasks' drawings need their whole
+    results first: filtered keypoints, repetition ends, the post-processed ball track); then the tasks'
+    summary.json list the videos. A ball that is "no result" gets no video. A failure here is a warning: the
+    tasks' data files stand."""
+    from sportlens.summary import write_summary
+    from sportlens.video.overlay import render_overlays
+
+    no_ball = any(r.name == "ball" and r.status != "done" for r in runs)
+    if no_ball:
+        overlays = [o for o in overlays if not o.target.resolve().is_relative_to((out_dir / "ball").resolve())]
+    if not overlays:
+        return
+    t0 = time.perf_counter()
+    try:
+        render_overlays(info, overlays, progress.child("video"), step_name="annotated videos")
+    except (Cancelled, KeyboardInterrupt):
+        raise
+    except Exception as exc:  # a video that cannot be encoded must not cost the analysis
+        summary.warn(f"annotated videos: failed: {type(exc).__name__}: {exc}")
+        return
+    summary.timings["annotated_videos_s"] = round(time.perf_counter() - t0, 3)
+    summary.metrics.setdefault("decode", {})["render_passes"] = 1
+    for run in runs:
+        folder = out_dir / (run.folder or "")
+        if run.summary is not None and run.folder and any(o.target.parent == folder for o in overlays):
+            write_summary(folder, run.summary)  # its outputs now include the video
 
 
 AUTO_MIN_BALL_SHARE = 0.10  # --sport auto: a ball video shows its ball in at least this share of frames
