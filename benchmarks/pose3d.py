@@ -33,6 +33,25 @@ KEYPOINTS = ("nose", "left_shoulder", "right_shoulder", "left_elbow", "right_elb
              "left_foot_index", "left_small_toe", "left_heel", "right_foot_index", "right_small_toe", "right_heel")
 
 
+P2S_NAMES = {"Nose": "nose", "Neck": "neck", "Head": "head_top"} | {
+    f"{side[0].upper()}{part}": f"{side}_{name}" for side in ("left", "right")
+    for part, name in (("Shoulder", "shoulder"), ("Elbow", "elbow"), ("Wrist", "wrist"), ("Hip", "hip"),
+                       ("Knee", "knee"), ("Ankle", "ankle"), ("BigToe", "foot_index"), ("SmallToe", "small_toe"),
+                       ("Heel", "heel"))}
+
+
+def read_pose2sim_trc(path: Path) -> dict:
+    """Pose2Sim's TRC (Y-up, metres) as {our keypoint name: (N, 3)}; empty cells are NaN."""
+    import numpy as np
+
+    lines = path.read_text().splitlines()
+    names = [c for c in lines[3].split("\t")[2:] if c]
+    rows = [[float(v) if v else np.nan for v in line.split("\t")[:2 + 3 * len(names)]] for line in lines[5:]
+            if line.strip()]
+    data = np.array(rows)
+    return {P2S_NAMES[n]: data[:, 2 + 3 * i: 5 + 3 * i] for i, n in enumerate(names) if n in P2S_NAMES}
+
+
 def run_ours(demo: Path, trial: str, out: Path) -> dict:
     from sportlens.pose3d.options import Pose3dOptions
     from sportlens.pose3d.pipeline import run_pose3d
@@ -44,7 +63,10 @@ def run_ours(demo: Path, trial: str, out: Path) -> dict:
     total = time.perf_counter() - t0
     m = summary.metrics
     compute = summary.timings["associate_s"] + summary.timings["triangulate_s"]
-    return {"frames": m["frames"], "reprojection_px_mean": m["reprojection_px_mean"],
+    from sportlens.io.opensim import read_trc
+
+    return {"markers": read_trc(out / "markers.trc")[1], "frames": m["frames"],
+            "reprojection_px_mean": m["reprojection_px_mean"],
             "triangulated_share": m["triangulated_share"], "fps": m["frames"] / compute,
             "fps_end_to_end": m["frames"] / total}
 
@@ -62,13 +84,24 @@ def run_pose2sim(python: str, demo: Path, trial: str) -> dict:
         done = subprocess.run([python, str(script), str(copy), trial], capture_output=True, text=True, env=env,
                               timeout=900)
         total = time.perf_counter() - t0
+        trc = sorted((copy / trial / "pose-3d").glob("*.trc"))
+        markers = read_pose2sim_trc(trc[0]) if trc else {}
     line = next((x for x in done.stdout.splitlines() if x.startswith("P2S_RESULT ")), None)
     if line is None:
         sys.exit(f"Pose2Sim failed:\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}")
     result = json.loads(line.removeprefix("P2S_RESULT "))
     result["fps"] = result["frames"] / (result["association_s"] + result["triangulation_s"])
     result["fps_end_to_end"] = result["frames"] / total
+    result["markers"] = markers
     return result
+
+
+def distance_mm(ours: dict, theirs: dict) -> float:
+    """Mean distance (mm) between the two tools' points of the same keypoint and frame (both TRC, Y-up)."""
+    import numpy as np
+
+    d = [np.linalg.norm(ours[name] - theirs[name], axis=1) for name in theirs if name in ours]
+    return float(np.nanmean(np.concatenate(d)) * 1000)
 
 
 def main() -> None:
@@ -88,19 +121,23 @@ def main() -> None:
             print(f"{name}: Pose2Sim {theirs['version']} {theirs['reprojection_px_mean']:.3f} px, "
                   f"{100 * theirs['triangulated_share']:.2f} % triangulated, {theirs['fps']:.1f} frames/s "
                   f"({theirs['fps_end_to_end']:.1f} end to end, with its start-up)")
+        if theirs:
+            theirs["distance_mm"] = distance_mm(ours["markers"], theirs["markers"])
+            print(f"{name}: mean distance between the two tools' 3D points {theirs['distance_mm']:.1f} mm")
         rows.append((name, ours, theirs))
     if args.record:
         header = ("| date | trial (frames) | tool | mean reprojection error (px) | points triangulated | "
-                  "frames/s (association + triangulation) | frames/s end to end | machine |")
+                  "frames/s (association + triangulation) | frames/s end to end | "
+                  "mean distance between the tools' points (mm) | machine |")
         for name, ours, theirs in rows:
+            distance = f"{theirs['distance_mm']:.1f}" if theirs else "-"
             for tool, r in (("sportlens", ours), (f"Pose2Sim {theirs['version']}" if theirs else None, theirs)):
                 if r is None:
                     continue
                 append_row("Calibration and multi-camera 3D (issue 19)", header,
                            f"| {today()} | {name} ({r['frames']}) | {tool} | {r['reprojection_px_mean']:.3f} | "
                            f"{100 * r['triangulated_share']:.2f} % | {r['fps']:.1f} | {r['fps_end_to_end']:.1f} | "
-                           f"{machine()}, load {os.getloadavg()[0]:.1f} |")
-
+                           f"{distance} | {machine()}, load {os.getloadavg()[0]:.1f} |")
 
 if __name__ == "__main__":
     main()
