@@ -229,3 +229,22 @@ def test_plane_needs_four_points(tmp_path):
     pd.DataFrame({"x_px": [1, 2], "y_m": [0, 0]}).to_csv(tmp_path / "q.csv", index=False)
     with pytest.raises(DataFormatError, match="no column y_px, x_m"):
         run_plane(tmp_path / "q.csv", tmp_path / "out", PlaneOptions())
+
+
+def test_intrinsics_from_a_video(tmp_path):
+    """A video of the board moving: frames spread over it are searched (every 2nd of 24 here), H.264 included."""
+    from sportlens.calib.synthetic import board_poses
+    from sportlens.video.encode import VideoWriter
+
+    board = Board("checkerboard", 9, 6, 0.025)
+    with VideoWriter(tmp_path / "board.mp4", 30.0, *CAMERA.size, crf=12) as video:
+        for k, (rvec, tvec) in enumerate(board_poses(board, CAMERA, 24, seed=7)):
+            grey = render_board(board, CAMERA, rvec, tvec, 2.0, seed=k)
+            video.write(np.repeat(grey[..., None], 3, axis=2))
+    summary = run_intrinsics([tmp_path / "board.mp4"], tmp_path / "out",
+                             IntrinsicsOptions(max_frames=12, plot=False, names=("gopro",)))
+    m = summary.metrics["cameras"][0]
+    assert m["name"] == "gopro" and m["views_used"] + m["views_rejected"] == 12
+    assert abs(m["fx_px"] - 800) / 800 < 0.005 and m["rms_px"] < 0.3
+    labels = pd.read_csv(tmp_path / "out" / "views.csv")["image"].tolist()
+    assert labels[:3] == ["frame 0", "frame 2", "frame 4"]

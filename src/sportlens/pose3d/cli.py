@@ -66,6 +66,8 @@ def command(
                                            help="auto: find the offsets from a keypoint's speed [none]."),
     sync_keypoint: str | None = typer.Option(None, metavar="NAME", show_default=False,
                                              help="The keypoint --sync auto follows [right_wrist]."),
+    max_offset: int | None = typer.Option(None, "--max-offset-frames", metavar="FRAMES", show_default=False,
+                                          help="--sync auto looks this far either way [60]."),
     max_gap: int | None = typer.Option(None, metavar="FRAMES", show_default=False,
                                        help="Interpolate gaps up to this many frames [10]."),
     cutoff: float | None = typer.Option(None, metavar="HZ", show_default=False,
@@ -89,7 +91,8 @@ def command(
     values = {"cameras": _list(cameras), "keypoint_set": None if keypoint_set is None else keypoint_set.value,
               "keypoints": _list(keypoints), "fps": fps, "min_confidence": min_confidence, "max_error_px": max_error,
               "min_cameras": min_cameras, "offsets": offset_values, "sync": None if sync is None else sync.value,
-              "sync_keypoint": sync_keypoint, "max_gap_frames": max_gap, "cutoff_hz": cutoff,
+              "sync_keypoint": sync_keypoint, "max_offset_frames": max_offset, "max_gap_frames": max_gap,
+              "cutoff_hz": cutoff,
               "filter": "none" if no_filter else None, "up_axis": None if up is None else up.value,
               "plot": False if no_plot else None}
     options = Pose3dOptions(**{key: v for key, v in values.items() if v is not None})
