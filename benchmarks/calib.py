@@ -20,6 +20,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+
 from bench_record import append_row, machine, today
 
 SIZE = (1280, 720)

@@ -71,6 +71,29 @@ def run_ours(demo: Path, trial: str, out: Path) -> dict:
             "fps_end_to_end": m["frames"] / total}
 
 
+def run_from_videos(demo: Path, trial: str, tmp: Path) -> dict:
+    """`sportlens pose` (BlazePose, all 33 keypoints) on each camera's video, then pose3d on those outputs."""
+    from sportlens.io.opensim import read_trc
+    from sportlens.pose.options import PoseOptions
+    from sportlens.pose.pipeline import run_pose
+    from sportlens.pose3d.options import Pose3dOptions
+    from sportlens.pose3d.pipeline import run_pose3d
+
+    folders = []
+    for video in sorted((demo / trial / "videos").glob("*.mp4")):
+        folders.append(tmp / video.stem)
+        run_pose([video], folders[-1], PoseOptions(annotated_video=False, plot=False))
+    t0 = time.perf_counter()
+    summary = run_pose3d(folders, demo / "S00_Calibration" / "Calib_qualisys.toml", tmp / "out",
+                         Pose3dOptions(plot=False))
+    total = time.perf_counter() - t0
+    m = summary.metrics
+    compute = summary.timings["associate_s"] + summary.timings["triangulate_s"]
+    return {"markers": read_trc(tmp / "out" / "markers.trc")[1], "frames": m["frames"],
+            "reprojection_px_mean": m["reprojection_px_mean"], "triangulated_share": m["triangulated_share"],
+            "fps": m["frames"] / compute, "fps_end_to_end": m["frames"] / total}
+
+
 def run_pose2sim(python: str, demo: Path, trial: str) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         copy = Path(tmp) / "S00_Demo_Session"
@@ -107,10 +130,14 @@ def distance_mm(ours: dict, theirs: dict) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pose2sim-python", help="Python of a separate environment with pose2sim 0.7.2")
+    parser.add_argument("--videos", action="store_true",
+                        help="Also the balancing trial from its videos: sportlens pose (BlazePose) per camera, then "
+                             "pose3d (minutes)")
     parser.add_argument("--record", action="store_true", help="Append the rows to BENCHMARKS.md")
     args = parser.parse_args()
     demo = shared_path("peers/pose2sim/S00_Demo_Session")
     rows = []
+    balancing_p2s = None
     for name, trial in TRIALS.items():
         with tempfile.TemporaryDirectory() as tmp:
             ours = run_ours(demo, trial, Path(tmp) / "out")
@@ -125,12 +152,23 @@ def main() -> None:
             theirs["distance_mm"] = distance_mm(ours["markers"], theirs["markers"])
             print(f"{name}: mean distance between the two tools' 3D points {theirs['distance_mm']:.1f} mm")
         rows.append((name, ours, theirs))
+        balancing_p2s = theirs if name == "balancing" else balancing_p2s
+    if args.videos:
+        with tempfile.TemporaryDirectory() as tmp:
+            ours = run_from_videos(demo, TRIALS["balancing"], Path(tmp))
+        line = (f"balancing from videos (sportlens pose, BlazePose 33): {ours['reprojection_px_mean']:.3f} px, "
+                f"{100 * ours['triangulated_share']:.2f} % triangulated, {ours['fps']:.1f} frames/s")
+        if balancing_p2s:
+            ours["distance_mm"] = distance_mm(ours["markers"], balancing_p2s["markers"])
+            line += f", {ours['distance_mm']:.1f} mm from Pose2Sim's points (its OpenPose input)"
+        print(line)
+        rows.append(("balancing from videos, sportlens pose (BlazePose 33 keypoints)", ours, None))
     if args.record:
         header = ("| date | trial (frames) | tool | mean reprojection error (px) | points triangulated | "
                   "frames/s (association + triangulation) | frames/s end to end | "
                   "mean distance between the tools' points (mm) | machine |")
         for name, ours, theirs in rows:
-            distance = f"{theirs['distance_mm']:.1f}" if theirs else "-"
+            distance = f"{(theirs or ours).get('distance_mm', float('nan')):.1f}".replace("nan", "-")
             for tool, r in (("sportlens", ours), (f"Pose2Sim {theirs['version']}" if theirs else None, theirs)):
                 if r is None:
                     continue

@@ -184,3 +184,17 @@ def test_a_calibration_missing_a_camera_is_an_error(tmp_path, run_cli):
     write_calibration(tmp_path / "two.toml", cams[:2])
     result = run_cli("pose3d", *folders, "--calib", tmp_path / "two.toml", "-o", tmp_path / "out", "--fps", "30")
     result.assert_user_error("calibration has no camera for folder 'cam03'", "two.toml")
+
+
+def test_animation_has_a_frame_per_frame(tmp_path):
+    import av
+
+    cams = ring_cameras(2)
+    folders = _setup(tmp_path, cams, observe(cams, moving_body(12)))
+    options = Pose3dOptions(fps=30, animation=True, plot=False, filter="none")
+    summary = run_pose3d(folders, tmp_path / "calib.toml", tmp_path / "out", options)
+    assert "skeleton3d.mp4" in summary.outputs
+    with av.open(str(tmp_path / "out" / "skeleton3d.mp4")) as video:
+        frames = [f.to_ndarray(format="rgb24") for f in video.decode(video=0)]
+    assert len(frames) == 12 and frames[0].shape == (480, 640, 3)
+    assert (frames[0] < 200).any(axis=-1).mean() > 0.01  # axes and skeleton drawn, not a blank page

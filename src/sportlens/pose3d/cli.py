@@ -76,6 +76,7 @@ def command(
     up: UpChoice | None = typer.Option(None, "--up", show_default=False,
                                        help="The world's up axis in the calibration [z]; markers.trc is Y-up."),
     no_plot: bool = typer.Option(False, "--no-plot", help="Skip pose3d.png."),
+    animation: bool = typer.Option(False, "--animation", help="Also write skeleton3d.mp4 (the 3D skeleton moving)."),
     as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
 ) -> None:
     from sportlens.command import report, run_task
@@ -94,7 +95,7 @@ def command(
               "sync_keypoint": sync_keypoint, "max_offset_frames": max_offset, "max_gap_frames": max_gap,
               "cutoff_hz": cutoff,
               "filter": "none" if no_filter else None, "up_axis": None if up is None else up.value,
-              "plot": False if no_plot else None}
+              "plot": False if no_plot else None, "animation": animation or None}
     options = Pose3dOptions(**{key: v for key, v in values.items() if v is not None})
     summary = run_task("pose3d", lambda progress: run_pose3d(folders, calib, out, options, progress))
     m = summary.metrics

@@ -37,6 +37,7 @@ class Pose3dOptions:
     filter_order: int = 4
     up_axis: UpAxis = "z"  # the world's up axis (a floor board or a lab: z); the TRC is written Y-up for OpenSim
     plot: bool = True
+    animation: bool = False  # skeleton3d.mp4 (a few seconds of matplotlib per 100 frames)
 
     def __post_init__(self) -> None:
         check_literals(self)

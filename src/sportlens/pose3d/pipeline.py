@@ -175,6 +175,11 @@ def run_pose3d(folders: Sequence[str | Path], calib: str | Path, out_dir: str | 
             from sportlens.pose3d.plots import pose3d_figure
 
             pose3d_figure(out / "pose3d.png", points, point_names, result.error_px, options.up_axis)
+        if options.animation:
+            from sportlens.pose3d.plots import pose3d_animation
+
+            with progress.step("animation", total=None, unit="frames"):
+                pose3d_animation(out / "skeleton3d.mp4", points, point_names, fps, options.up_axis)
         errors = result.error_px[np.isfinite(result.error_px)]
         per_keypoint = {name: (round(float(np.nanmean(result.error_px[:, j])), 3)
                                if np.isfinite(result.error_px[:, j]).any() else None)

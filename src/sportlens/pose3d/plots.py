@@ -65,3 +65,40 @@ def pose3d_figure(target: Path, points_m: np.ndarray, names: list[str], error_px
     bx.set_title(f"Reprojection error per keypoint (all: {overall:.2f} px)", fontsize=9)
     fig.tight_layout()
     return save_figure(fig, target)
+
+
+def pose3d_animation(target: Path, points_m: np.ndarray, names: list[str], fps: float, up_axis: str = "z",
+                     max_frames: int = 300) -> Path:
+    """skeleton3d.mp4: the 3D skeleton frame by frame (fixed axes, equal scales); a long take is sampled down to
+    max_frames, played at the rate that keeps its duration."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from sportlens.video.encode import VideoWriter
+
+    order = [0, 1, 2] if up_axis == "z" else [2, 0, 1]
+    n = len(points_m)
+    picks = np.unique(np.linspace(0, n - 1, min(n, max_frames)).round().astype(int))
+    rate = fps * len(picks) / max(n, 1)
+    edges = skeleton_edges(names)
+    finite = points_m[np.isfinite(points_m).all(axis=-1)][:, order]
+    lo, hi = (finite.min(axis=0), finite.max(axis=0)) if len(finite) else (np.zeros(3), np.ones(3))
+    mid, half = (lo + hi) / 2, max((hi - lo).max() / 2, 0.1)
+    fig = plt.figure(figsize=(6.4, 4.8), dpi=100)
+    ax = fig.add_subplot(projection="3d")
+    with VideoWriter(target, rate, 640, 480) as video:
+        for f in picks:
+            ax.cla()
+            p = points_m[f][:, order]
+            for a, b in edges:
+                ax.plot(*zip(p[a], p[b], strict=True), color="tab:blue", lw=2)
+            ax.scatter(*p.T, color="tab:red", s=8)
+            for setter, centre in zip((ax.set_xlim, ax.set_ylim, ax.set_zlim), mid, strict=True):
+                setter(centre - half, centre + half)
+            ax.set_title(f"frame {f}", fontsize=9)
+            fig.canvas.draw()
+            video.write(np.asarray(fig.canvas.buffer_rgba())[..., :3].copy())
+    plt.close(fig)
+    return target
