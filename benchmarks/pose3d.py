@@ -71,6 +71,19 @@ def run_ours(demo: Path, trial: str, out: Path) -> dict:
             "fps_end_to_end": m["frames"] / total}
 
 
+def run_sync(demo: Path, trial: str, mode: str, tmp: Path) -> dict:
+    """Offsets found by --sync MODE on the (synchronised, per the data's README) demo cameras."""
+    from sportlens.pose3d.options import Pose3dOptions
+    from sportlens.pose3d.pipeline import run_pose3d
+
+    folders = sorted((demo / trial / "pose").iterdir())
+    options = Pose3dOptions(fps=60, keypoint_set="body_25b", keypoints=KEYPOINTS, plot=False, sync=mode,
+                            sync_keypoint="right_wrist", max_offset_frames=10)
+    m = run_pose3d(folders, demo / "S00_Calibration" / "Calib_qualisys.toml", tmp / mode, options).metrics
+    return {"offsets": m["offsets"], "frames": m["frames"], "reprojection_px_mean": m["reprojection_px_mean"],
+            "triangulated_share": m["triangulated_share"]}
+
+
 def run_from_videos(demo: Path, trial: str, tmp: Path) -> dict:
     """`sportlens pose` (BlazePose, all 33 keypoints) on each camera's video, then pose3d on those outputs."""
     from sportlens.io.opensim import read_trc
@@ -133,6 +146,8 @@ def main() -> None:
     parser.add_argument("--videos", action="store_true",
                         help="Also the balancing trial from its videos: sportlens pose (BlazePose) per camera, then "
                              "pose3d (minutes)")
+    parser.add_argument("--sync", action="store_true",
+                        help="Also the offsets --sync speed and --sync reprojection find on the balancing trial")
     parser.add_argument("--record", action="store_true", help="Append the rows to BENCHMARKS.md")
     args = parser.parse_args()
     demo = shared_path("peers/pose2sim/S00_Demo_Session")
@@ -163,6 +178,17 @@ def main() -> None:
             line += f", {ours['distance_mm']:.1f} mm from Pose2Sim's points (its OpenPose input)"
         print(line)
         rows.append(("balancing from videos, sportlens pose (BlazePose 33 keypoints)", ours, None))
+    if args.sync:
+        sync_header = ("| date | trial | sync | offsets found (frames at 60 fps) | frames kept | mean reprojection "
+                       "error (px) | points triangulated |")
+        for mode in ("none", "speed", "reprojection"):
+            with tempfile.TemporaryDirectory() as tmp:
+                r = run_sync(demo, TRIALS["balancing"], mode, Path(tmp))
+            print(f"sync {mode}: offsets {r['offsets']}, {r['frames']} frames, {r['reprojection_px_mean']:.3f} px")
+            if args.record:
+                append_row("Calibration and multi-camera 3D (issue 19)", sync_header,
+                           f"| {today()} | balancing (OpenPose JSON) | {mode} | {r['offsets']} | {r['frames']} | "
+                           f"{r['reprojection_px_mean']:.3f} | {100 * r['triangulated_share']:.2f} % |")
     if args.record:
         header = ("| date | trial (frames) | tool | mean reprojection error (px) | points triangulated | "
                   "frames/s (association + triangulation) | frames/s end to end | "

@@ -141,13 +141,17 @@ def test_sync_finds_a_late_camera_and_trims(tmp_path):
     obs_list = [obs[0], obs[1], obs[2, late:]]
     write_calibration(tmp_path / "calib.toml", cams)
     folders = [write_openpose_folder(tmp_path / f"cam{c + 1}", [[f] for f in o]) for c, o in enumerate(obs_list)]
-    options = Pose3dOptions(fps=30, sync="auto", sync_keypoint="right_wrist", keypoint_set="coco_17", **RAW)
+    options = Pose3dOptions(fps=30, sync="speed", sync_keypoint="right_wrist", keypoint_set="coco_17", **RAW)
     summary = run_pose3d(folders, tmp_path / "calib.toml", tmp_path / "out", options)
     assert summary.metrics["offsets"] == [0, 0, late]
     assert summary.metrics["frames"] == 120 - late and summary.metrics["reprojection_px_mean"] < 1e-3
     assert any("cameras hold 120, 120, 113 frames (offsets [0, 0, 7])" in w for w in summary.warnings)
     table = pd.read_csv(tmp_path / "out" / "points3d.csv")
     assert table["frame"].iloc[0] == late
+    # the same from the calibration: the lag at which the other cameras' points fit best
+    options = Pose3dOptions(fps=30, sync="reprojection", keypoint_set="coco_17", **RAW)
+    summary = run_pose3d(folders, tmp_path / "calib.toml", tmp_path / "out3", options)
+    assert summary.metrics["offsets"] == [0, 0, late] and max(summary.metrics["sync_error_px"]) < 1e-3
     # the same by hand
     options = Pose3dOptions(fps=30, offsets=(0, 0, late), keypoint_set="coco_17", **RAW)
     assert run_pose3d(folders, tmp_path / "calib.toml", tmp_path / "out2", options).metrics["frames"] == 113
@@ -198,3 +202,16 @@ def test_animation_has_a_frame_per_frame(tmp_path):
         frames = [f.to_ndarray(format="rgb24") for f in video.decode(video=0)]
     assert len(frames) == 12 and frames[0].shape == (480, 640, 3)
     assert (frames[0] < 200).any(axis=-1).mean() > 0.01  # axes and skeleton drawn, not a blank page
+
+
+@pytest.mark.parametrize("mode", ["speed", "reprojection"])
+def test_sync_when_the_first_camera_is_late(tmp_path, mode):
+    cams = ring_cameras(3)
+    obs = observe(cams, moving_body(100, seed=5))
+    write_calibration(tmp_path / "calib.toml", cams)
+    parts = [obs[0, 5:], obs[1, :95], obs[2]]  # camera 1 started 5 frames after the others
+    folders = [write_openpose_folder(tmp_path / f"cam{c + 1}", [[f] for f in o]) for c, o in enumerate(parts)]
+    options = Pose3dOptions(fps=30, sync=mode, sync_keypoint="left_wrist", keypoint_set="coco_17", **RAW)
+    summary = run_pose3d(folders, tmp_path / "calib.toml", tmp_path / "out", options)
+    assert summary.metrics["offsets"] == [0, -5, -5]
+    assert summary.metrics["frames"] == 90 and summary.metrics["reprojection_px_mean"] < 1e-3  # shared: 5..94

@@ -25,7 +25,8 @@ class KeypointSetChoice(StrEnum):
 
 class SyncChoice(StrEnum):
     none = "none"
-    auto = "auto"
+    speed = "speed"
+    reprojection = "reprojection"
 
 
 class UpChoice(StrEnum):
@@ -63,11 +64,13 @@ def command(
     offsets: str | None = typer.Option(None, "--offsets", metavar="F1,F2,...", show_default=False,
                                        help="Frames each camera started after the first (by hand) [0,...]."),
     sync: SyncChoice | None = typer.Option(None, "--sync", show_default=False,
-                                           help="auto: find the offsets from a keypoint's speed [none]."),
+                                           help="Find the offsets: speed (cross-correlation of --sync-keypoint's "
+                                                "image speed) or reprojection (the lag at which the other cameras' "
+                                                "3D keypoints fit each camera best) [none]."),
     sync_keypoint: str | None = typer.Option(None, metavar="NAME", show_default=False,
-                                             help="The keypoint --sync auto follows [right_wrist]."),
+                                             help="The keypoint --sync speed follows [right_wrist]."),
     max_offset: int | None = typer.Option(None, "--max-offset-frames", metavar="FRAMES", show_default=False,
-                                          help="--sync auto looks this far either way [60]."),
+                                          help="--sync looks this far either way [60]."),
     max_gap: int | None = typer.Option(None, metavar="FRAMES", show_default=False,
                                        help="Interpolate gaps up to this many frames [10]."),
     cutoff: float | None = typer.Option(None, metavar="HZ", show_default=False,

@@ -8,7 +8,7 @@ from typing import Literal
 from sportlens.options import OptionError, check_literals, check_range
 
 KeypointSet = Literal["auto", "body_25", "body_25b", "coco_17", "halpe_26", "blazepose_33"]
-SyncMode = Literal["none", "auto"]
+SyncMode = Literal["none", "speed", "reprojection"]
 Filter = Literal["butterworth", "none"]
 UpAxis = Literal["z", "y"]
 
@@ -27,7 +27,9 @@ class Pose3dOptions:
     undistort: bool = True  # remove the lens distortion before triangulating
     fps: float | None = None  # frame rate (JSON folders have none; pose outputs carry theirs)
     offsets: tuple[int, ...] = ()  # frames each camera started after the first (sync by hand)
-    sync: SyncMode = "none"  # auto: offsets from the cross-correlation of sync_keypoint's speed
+    # speed: offsets from the cross-correlation of sync_keypoint's image speed; reprojection: the lag at which the
+    # other cameras' 3D keypoints reproject best onto each camera (uses the calibration; needs some movement)
+    sync: SyncMode = "none"
     sync_keypoint: str = "right_wrist"
     max_offset_frames: int = 60
     max_people: int = 4  # candidates per camera and frame considered when choosing the athlete
@@ -51,7 +53,7 @@ class Pose3dOptions:
         check_range("max_gap_frames", self.max_gap_frames, 0)
         check_range("cutoff_hz", self.cutoff_hz, 0.0, low_open=True)
         check_range("filter_order", self.filter_order, 1, 8)
-        if self.offsets and self.sync == "auto":
-            raise OptionError("--offsets and --sync auto exclude each other: give offsets or let them be found")
+        if self.offsets and self.sync != "none":
+            raise OptionError(f"--offsets and --sync {self.sync} exclude each other: give offsets or let them be found")
         if len(set(self.cameras)) != len(self.cameras):
             raise OptionError("--cameras: each folder needs its own camera")

@@ -21,7 +21,7 @@ from sportlens.io.output_dir import output_run
 from sportlens.pose3d.association import choose_person
 from sportlens.pose3d.options import Pose3dOptions
 from sportlens.pose3d.readers import CameraKeypoints, read_camera_keypoints
-from sportlens.pose3d.sync import shared_range, sync_offsets
+from sportlens.pose3d.sync import reprojection_offsets, shared_range, sync_offsets
 from sportlens.pose3d.triangulate import triangulate
 from sportlens.signals import interpolate_gaps, lowpass_with_gaps
 from sportlens.summary import Summary, plain
@@ -101,13 +101,18 @@ def run_pose3d(folders: Sequence[str | Path], calib: str | Path, out_dir: str | 
     summary = Summary("pose3d", inputs=[str(calib), *map(str, folders)], options=plain(options))
 
     # sync and the frames every camera covers
-    if options.sync == "auto":
+    if options.sync == "speed":
         if options.sync_keypoint not in names:
             raise UserError(f"--sync-keypoint {options.sync_keypoint!r} is not one of these keypoints",
                             hint=f"choose from {', '.join(names)}")
         offsets, scores = sync_offsets(tracks, names.index(options.sync_keypoint), options.max_offset_frames,
                                        options.min_confidence)
         summary.metrics["sync_correlation"] = [round(s, 3) for s in scores]
+    elif options.sync == "reprojection":
+        with progress.step("sync", total=None, unit="cameras"):
+            offsets, errors = reprojection_offsets(cameras, tracks, options.max_offset_frames,
+                                                   options.min_confidence, options.max_error_px)
+        summary.metrics["sync_error_px"] = [round(e, 3) for e in errors]
     elif options.offsets:
         if len(options.offsets) != len(tracks):
             raise UserError(f"--offsets gives {len(options.offsets)} value(s) for {len(tracks)} camera(s)",
