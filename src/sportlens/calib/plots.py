@@ -66,6 +66,8 @@ def cameras_figure(target: Path, cameras, points_m: np.ndarray | None = None) ->
     if points_m is not None and len(points_m):
         ax.scatter(*np.asarray(points_m).T, color="tab:blue", s=8)
     ax.scatter([0], [0], [0], color="black", marker="+", s=60)
+    everything = np.vstack([centres, np.zeros((1, 3))] + ([np.asarray(points_m)] if points_m is not None else []))
+    ax.set_box_aspect(np.maximum(np.ptp(everything, axis=0), 1e-3))  # metres look like metres on every axis
     ax.set_xlabel("x (m)")
     ax.set_ylabel("y (m)")
     ax.set_zlabel("z (m)")
@@ -96,8 +98,14 @@ def plane_figure(target: Path, h_px_to_m: np.ndarray, image_px: np.ndarray, plan
     back = apply_homography(inv, plane_m)
     ax.plot(image_px[:, 0], image_px[:, 1], "o", mfc="none", color="tab:red", label="given (px)")
     ax.plot(back[:, 0], back[:, 1], "+", color="black", label="plane point through the homography")
-    if image is None:
-        ax.invert_yaxis()
+    if image is None:  # the points' neighbourhood (grid lines past the horizon run off to infinity)
+        lo_px, hi_px = image_px.min(axis=0), image_px.max(axis=0)
+        pad_px = 0.25 * max(float((hi_px - lo_px).max()), 1.0)
+        ax.set_xlim(lo_px[0] - pad_px, hi_px[0] + pad_px)
+        ax.set_ylim(hi_px[1] + pad_px, lo_px[1] - pad_px)
+    else:
+        ax.set_xlim(0, image.shape[1])
+        ax.set_ylim(image.shape[0], 0)
     ax.set_aspect("equal")
     ax.legend(fontsize=8, loc="best")
     ax.set_title(f"Plane grid every {grid_m:g} m in image pixels", fontsize=9)
