@@ -110,3 +110,37 @@ class HumanWindow:
 
             plt.close(self._image.figure)
             self._image = None
+
+
+class RenderedEnv:
+    """What both environments share for drawing: `render()` for render_mode "rgb_array" (the frame) and "human"
+    (a window), and `close()`. The environment gives `_make_view()` -> (SideView, Trace) and `draw_frame()`."""
+
+    _view = _window = _trace = None
+
+    def _make_view(self):
+        raise NotImplementedError
+
+    def draw_frame(self) -> np.ndarray:
+        raise NotImplementedError
+
+    def render(self):
+        if self.render_mode is None:
+            import gymnasium as gym
+
+            gym.logger.warn("render() called without a render_mode; give render_mode='rgb_array' or 'human'")
+            return None
+        if self._view is None:
+            self._view, self._trace = self._make_view()
+        frame = self.draw_frame()
+        if self.render_mode == "human":
+            if self._window is None:
+                self._window = HumanWindow(self.metadata["render_fps"])
+            self._window.show(frame)
+            return None
+        return frame
+
+    def close(self) -> None:
+        if self._window is not None:
+            self._window.close()
+            self._window = None

@@ -42,6 +42,7 @@ import numpy as np
 from gymnasium import spaces
 
 from sportlens.constants import STANDARD_GRAVITY
+from sportlens.sim.canvas import RenderedEnv
 from sportlens.sim.errors import SimArgumentError, check_non_negative, check_positive
 from sportlens.sim.integrate import rk4_steps
 
@@ -66,7 +67,7 @@ def action_to_command(action: Any, continuous: bool) -> float:
     return float(index - 1)
 
 
-class HalfPipeEnv(gym.Env):
+class HalfPipeEnv(RenderedEnv, gym.Env):
     """A skater on a circular half-pipe who gains height by pumping (SI units; see the module docstring)."""
 
     metadata = {"render_modes": ["human", "rgb_array"], "render_fps": 20}
@@ -197,23 +198,11 @@ class HalfPipeEnv(gym.Env):
         return self._observation(), float(reward), bool(success), False, self._info()
 
     # ---- drawing ---------------------------------------------------------------------------------------
-    def render(self):
-        if self.render_mode is None:
-            gym.logger.warn("render() called without a render_mode; give render_mode='rgb_array' or 'human'")
-            return None
-        from sportlens.sim.canvas import HumanWindow, SideView, Trace
+    def _make_view(self):
+        from sportlens.sim.canvas import SideView, Trace
 
-        if self._view is None:
-            half_width = self.radius_m * math.sin(self.coping_angle_rad) + 1.2
-            self._view = SideView(640, 400, (-half_width, half_width), (-0.2, self.deck_height_m + 1.6))
-            self._trace = Trace(160)
-        frame = self.draw_frame()
-        if self.render_mode == "human":
-            if self._window is None:
-                self._window = HumanWindow(self.metadata["render_fps"])
-            self._window.show(frame)
-            return None
-        return frame
+        half_width = self.radius_m * math.sin(self.coping_angle_rad) + 1.2
+        return SideView(640, 400, (-half_width, half_width), (-0.2, self.deck_height_m + 1.6)), Trace(160)
 
     def draw_frame(self) -> np.ndarray:
         from sportlens.sim.canvas import ATHLETE, STRUCTURE, draw_energy_bar, draw_text
@@ -242,8 +231,3 @@ class HalfPipeEnv(gym.Env):
         draw_text(image, f"t {self.time_s:5.2f} s   E {self.energy():6.0f} J   angle {math.degrees(theta):+5.1f} deg "
                          f"(coping {math.degrees(self.coping_angle_rad):.0f})", (12, 20))
         return image
-
-    def close(self) -> None:
-        if self._window is not None:
-            self._window.close()
-            self._window = None

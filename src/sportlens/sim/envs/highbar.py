@@ -34,6 +34,7 @@ import numpy as np
 from gymnasium import spaces
 
 from sportlens.constants import STANDARD_GRAVITY
+from sportlens.sim.canvas import RenderedEnv
 from sportlens.sim.errors import SimArgumentError, check_non_negative, check_positive
 from sportlens.sim.integrate import rk4_steps
 
@@ -66,7 +67,7 @@ def coach_command(obs: np.ndarray, env: HighBarSwingEnv | None = None) -> float:
     return 1.0 if w1 * cos1 >= 0 else -1.0
 
 
-class HighBarSwingEnv(gym.Env):
+class HighBarSwingEnv(RenderedEnv, gym.Env):
     """A gymnast swinging on the high bar by hip action (SI units; see the module docstring)."""
 
     metadata = {"render_modes": ["human", "rgb_array"], "render_fps": 25}
@@ -228,23 +229,11 @@ class HighBarSwingEnv(gym.Env):
         return self._observation(), float(reward), bool(success), False, info
 
     # ---- drawing ---------------------------------------------------------------------------------------
-    def render(self):
-        if self.render_mode is None:
-            gym.logger.warn("render() called without a render_mode; give render_mode='rgb_array' or 'human'")
-            return None
-        from sportlens.sim.canvas import HumanWindow, SideView, Trace
+    def _make_view(self):
+        from sportlens.sim.canvas import SideView, Trace
 
-        if self._view is None:
-            reach = self.l1 + self.l2 + 0.2
-            self._view = SideView(560, 480, (-reach, reach), (-reach, reach))
-            self._trace = Trace(200)
-        frame = self.draw_frame()
-        if self.render_mode == "human":
-            if self._window is None:
-                self._window = HumanWindow(self.metadata["render_fps"])
-            self._window.show(frame)
-            return None
-        return frame
+        reach = self.l1 + self.l2 + 0.2
+        return SideView(560, 480, (-reach, reach), (-reach, reach)), Trace(200)
 
     def draw_frame(self) -> np.ndarray:
         from sportlens.sim.canvas import ATHLETE, STRUCTURE, draw_energy_bar, draw_text
@@ -267,8 +256,3 @@ class HighBarSwingEnv(gym.Env):
         draw_text(image, f"t {self.time_s:5.2f} s   circles {self.state[0] / (2 * math.pi):+.2f}   hip "
                          f"{math.degrees(self.state[1]):+4.0f} deg", (12, 20))
         return image
-
-    def close(self) -> None:
-        if self._window is not None:
-            self._window.close()
-            self._window = None
