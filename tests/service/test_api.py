@@ -224,3 +224,19 @@ def test_score_images_with_the_books_contract(start_service, two_class_images, t
         assert client.get("/docs-assets/swagger-ui-bundle.js").status_code == 200
         spec = client.get("/openapi.json").json()
         assert {"/api/jobs", "/api/jobs/{job_id}", "/api/score", "/api/models"} <= set(spec["paths"])
+
+
+def test_serve_refuses_a_taken_port_and_a_bad_root_or_database_in_one_line(run_cli, tmp_path):
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        run_cli("serve", "--root", tmp_path / "jobs", "--port", port).assert_user_error(
+            f"cannot listen on 127.0.0.1:{port}", "choose another --port")
+    (tmp_path / "file").write_text("x")
+    run_cli("serve", "--root", tmp_path / "file").assert_user_error("--root is a file")
+    run_cli("serve", "--root", tmp_path / "jobs", "--db", "jobs.sqlite").assert_user_error("not a database URL")
+    run_cli("serve", "--root", tmp_path / "jobs", "--db", "postgresql+psycopg://nobody@127.0.0.1:1/x"
+            ).assert_user_error("cannot open the job database")

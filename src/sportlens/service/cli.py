@@ -55,5 +55,21 @@ def command(
             raise UserError(f"cannot open the job database: {exc.__class__.__name__}: "
                             f"{str(exc).splitlines()[0]}", hint="check --db") from None
         raise
+    _check_port(host, port)
     typer.echo(f"sportlens service on http://{host}:{port}/ (jobs in {root}; Ctrl-C stops it)", err=True)
     uvicorn.run(app, host=host, port=port, log_level="warning")
+
+
+def _check_port(host: str, port: int) -> None:
+    """One clear line when the address is taken or not ours, rather than uvicorn's log line and exit code 3."""
+    import socket
+
+    from sportlens.errors import UserError
+
+    try:
+        with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind((host, port))
+    except OSError as exc:
+        raise UserError(f"cannot listen on {host}:{port} ({exc.strerror})",
+                        hint="another service uses this port? choose another --port (or --host)") from None
