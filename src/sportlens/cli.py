@@ -52,7 +52,8 @@ _plain_metavars()
 
 app = typer.Typer(
     name="sportlens",
-    help="Markerless sport analytics: pose and joint angles from video, image classifiers, IMU events.",
+    help="Markerless sport analytics: joint angles, repetitions and form, ball tracks, actions and pose labels "
+         "from video, photos and wearable sensors; `sportlens analyze INPUT -o OUT` runs everything that applies.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
