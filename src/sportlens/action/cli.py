@@ -20,6 +20,15 @@ app = typer.Typer(help="Action and stroke recognition from skeleton sequences: t
 class ModelChoice(StrEnum):
     skeleton_tcn = "skeleton-tcn"
     skeleton_tcn_small = "skeleton-tcn-small"
+    rgb_3dcnn = "rgb-3dcnn"
+    flow_3dcnn = "flow-3dcnn"
+    flow_3dcnn_att = "flow-3dcnn-att"
+    twin_rgb_flow = "twin-rgb-flow"
+    twin_rgb_flow_att = "twin-rgb-flow-att"
+    twin_pose = "twin-pose"
+    r3d_18 = "r3d-18"
+    mc3_18 = "mc3-18"
+    r2plus1d_18 = "r2plus1d-18"
 
 
 class SplitChoice(StrEnum):
@@ -37,22 +46,26 @@ DATA_HELP = ("A Penn Action folder (labels/*.mat), or a folder of CLASS/ sub-fol
 def train(
     data: Path = typer.Argument(..., help=DATA_HELP),
     out: Path = typer.Option(..., "-o", "--out", help=f"Run folder (best.pt with its card, history.csv). {OUT_HELP}"),
-    model: ModelChoice = typer.Option(ModelChoice.skeleton_tcn, help="Model."),
+    model: ModelChoice = typer.Option(ModelChoice.skeleton_tcn, help="Model: skeleton-tcn* on skeletons; the "
+                                      "others are video models on RGB / optical flow (/ pose) crops of videos "
+                                      "(docs/action.md)."),
     epochs: int = typer.Option(80, help="Epochs."),
     time_budget: float | None = typer.Option(None, "--time-budget", metavar="MIN",
                                              help="Stop after this many minutes, keeping the best model."),
     frames: int = typer.Option(64, help="Time steps every clip is resampled to."),
+    video_frames: int = typer.Option(16, help="Frames per clip of a video model."),
+    size: int = typer.Option(64, help="Side of a video model's square crops (pixels)."),
     batch_size: int = typer.Option(64, help="Clips per training batch."),
     seed: int = typer.Option(0, help="Seed of the validation draw, the initialisation and the augmentation."),
     resume: bool = typer.Option(False, "--resume", help="Continue an interrupted run in OUT."),
     as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
 ) -> None:
-    """Train a skeleton action model; the best epoch on the validation clips is kept."""
+    """Train an action model (skeleton or video); the best epoch on the validation clips is kept."""
     from sportlens.action.options import TrainOptions
     from sportlens.action.pipeline import run_train
 
     options = TrainOptions(model=model.value, epochs=epochs, time_budget_min=time_budget, frames=frames,
-                           batch_size=batch_size, seed=seed, resume=resume)
+                           video_frames=video_frames, size=size, batch_size=batch_size, seed=seed, resume=resume)
     summary = run_task("action train", lambda progress: run_train(data, out, options, progress))
     m = summary.metrics
     test = "" if not m["test"] else f", test accuracy {m['test']['accuracy']:.3f} on {m['test']['n_clips']} clips"

@@ -58,3 +58,7 @@ def skeleton_tcn(n_features: int, n_classes: int) -> nn.Module:
 @MODELS.register("skeleton-tcn-small")
 def skeleton_tcn_small(n_features: int, n_classes: int) -> nn.Module:
     return SkeletonTCN(n_features, n_classes, width=48)
+
+
+# the video models (RGB / flow / pose 3-D CNNs, torchvision's video networks) register themselves here
+from sportlens.action import video_models as _video_models  # noqa: E402,F401

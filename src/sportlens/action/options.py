@@ -7,7 +7,8 @@ from typing import Literal
 
 from sportlens.options import OptionError, check_literals, check_range
 
-ActionModel = Literal["skeleton-tcn", "skeleton-tcn-small"]
+ActionModel = Literal["skeleton-tcn", "skeleton-tcn-small", "rgb-3dcnn", "flow-3dcnn", "flow-3dcnn-att",
+                      "twin-rgb-flow", "twin-rgb-flow-att", "twin-pose", "r3d-18", "mc3-18", "r2plus1d-18"]
 EvalSplit = Literal["auto", "train", "test", "all"]
 SegmentUnit = Literal["frames", "seconds"]
 
@@ -17,7 +18,9 @@ class TrainOptions:
     """Training a skeleton model; the split comes from the data (Penn Action's own) or is drawn (seeded)."""
 
     model: ActionModel = "skeleton-tcn"
-    frames: int = 64  # every clip is resampled to this many time steps
+    frames: int = 64  # every clip is resampled to this many time steps (skeleton models)
+    video_frames: int = 16  # frames per clip of the video models
+    size: int = 64  # side of the video models' square crops (pixels)
     epochs: int = 80
     time_budget_min: float | None = None
     batch_size: int = 64
@@ -31,6 +34,8 @@ class TrainOptions:
     def __post_init__(self) -> None:
         check_literals(self)
         check_range("frames", self.frames, 8, 512)
+        check_range("video_frames", self.video_frames, 4, 128)
+        check_range("size", self.size, 16, 256)
         check_range("epochs", self.epochs, 1)
         check_range("time_budget_min", self.time_budget_min, 0.0, low_open=True)
         check_range("batch_size", self.batch_size, 2)

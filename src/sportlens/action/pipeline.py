@@ -181,6 +181,12 @@ def run_train(data: str | Path, out_dir: str | Path, options: TrainOptions = Tra
     """Train a skeleton model on DATA into out_dir (best.pt with its card, history.csv, summary.json)."""
     import pandas as pd
 
+    from sportlens.action.video_models import streams_of
+
+    if streams_of(options.model):  # a video model (RGB / flow / pose): its own data preparation
+        from sportlens.action.video_train import run_video_train
+
+        return run_video_train(data, out_dir, options, progress)
     progress = ensure_progress(progress, "action train")
     data, out_dir = Path(data), Path(out_dir)
     clips = load_clips(data, progress)
