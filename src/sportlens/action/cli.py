@@ -55,6 +55,8 @@ def train(
     frames: int = typer.Option(64, help="Time steps every clip is resampled to."),
     video_frames: int = typer.Option(16, help="Frames per clip of a video model."),
     size: int = typer.Option(64, help="Side of a video model's square crops (pixels)."),
+    no_flip: bool = typer.Option(False, "--no-flip", help="Video models: no horizontal flip (when left and right "
+                                 "are different classes)."),
     batch_size: int = typer.Option(64, help="Clips per training batch."),
     seed: int = typer.Option(0, help="Seed of the validation draw, the initialisation and the augmentation."),
     resume: bool = typer.Option(False, "--resume", help="Continue an interrupted run in OUT."),
@@ -65,7 +67,8 @@ def train(
     from sportlens.action.pipeline import run_train
 
     options = TrainOptions(model=model.value, epochs=epochs, time_budget_min=time_budget, frames=frames,
-                           video_frames=video_frames, size=size, batch_size=batch_size, seed=seed, resume=resume)
+                           video_frames=video_frames, size=size, flip=not no_flip, batch_size=batch_size, seed=seed,
+                           resume=resume)
     summary = run_task("action train", lambda progress: run_train(data, out, options, progress))
     m = summary.metrics
     test = "" if not m["test"] else f", test accuracy {m['test']['accuracy']:.3f} on {m['test']['n_clips']} clips"

@@ -21,6 +21,8 @@ class TrainOptions:
     frames: int = 64  # every clip is resampled to this many time steps (skeleton models)
     video_frames: int = 16  # frames per clip of the video models
     size: int = 64  # side of the video models' square crops (pixels)
+    flip: bool = True  # video models: horizontal flip augmentation and mirrored test-time average (off when
+    # left and right are different classes)
     epochs: int = 80
     time_budget_min: float | None = None
     batch_size: int = 64

@@ -210,9 +210,11 @@ class Augment:
     flip: bool = False
 
     @staticmethod
-    def draw(rng: np.random.Generator, rotation: float = 10.0, zoom: float = 0.15, shift: float = 0.1) -> Augment:
+    def draw(rng: np.random.Generator, rotation: float = 10.0, zoom: float = 0.15, shift: float = 0.1,
+             flip: bool = True) -> Augment:
         return Augment(float(rng.uniform(-rotation, rotation)), float(rng.uniform(1 - zoom, 1 + zoom)),
-                       (float(rng.uniform(-shift, shift)), float(rng.uniform(-shift, shift))), bool(rng.random() < 0.5))
+                       (float(rng.uniform(-shift, shift)), float(rng.uniform(-shift, shift))),
+                       flip and bool(rng.random() < 0.5))
 
 
 def augment(rgb: np.ndarray, flow: np.ndarray, pose: np.ndarray | None, aug: Augment, size: int
@@ -272,14 +274,14 @@ def to_input(rgb: np.ndarray, flow: np.ndarray, pose: np.ndarray | None, streams
 def sample_input(sample: VideoSample, streams: tuple[str, ...], frames: int, size: int,
                  rng: np.random.Generator | None = None, flip: bool = False) -> np.ndarray:
     """One clip's model input: the whole clip unaugmented (rng None; `flip` mirrors it), or with temporal
-    jitter and a random augmentation."""
+    jitter and a random augmentation (flipped half the time when `flip`)."""
     n = len(sample.rgb)
     if rng is None:
         idx, aug, length = frame_indices(n, frames), Augment(flip=flip), 1.0
     else:
         length = float(rng.uniform(0.8, 1.0))
         idx = frame_indices(n, frames, float(rng.uniform(0.0, 1.0 - length)), length)
-        aug = Augment.draw(rng)
+        aug = Augment.draw(rng, flip=flip)
     pose = None if sample.pose is None else sample.pose[idx]
     rgb, fl, p = augment(sample.rgb[idx], sample.flow[idx], pose, aug, size)
     return to_input(rgb, fl, p, streams, sample.duration_s * length)

@@ -40,8 +40,8 @@ def build(name: str, n_classes: int, pretrained: bool = True, progress: Progress
 
 
 def video_logits(module, samples: list[VideoSample], streams: tuple[str, ...], frames: int, size: int,
-                 batch: int = 8) -> np.ndarray:
-    """Logits (N, C) of whole clips averaged over each clip and its mirror image (test-time augmentation)."""
+                 batch: int = 8, mirror: bool = True) -> np.ndarray:
+    """Logits (N, C) of whole clips, averaged over each clip and its mirror image when `mirror`."""
     import torch
 
     module.eval()
@@ -50,8 +50,11 @@ def video_logits(module, samples: list[VideoSample], streams: tuple[str, ...], f
         for s in range(0, len(samples), batch):
             chunk = samples[s:s + batch]
             a = np.stack([sample_input(c, streams, frames, size) for c in chunk])
-            b = np.stack([sample_input(c, streams, frames, size, flip=True) for c in chunk])
-            out.append(((module(torch.from_numpy(a)) + module(torch.from_numpy(b))) / 2).float().numpy())
+            logits = module(torch.from_numpy(a))
+            if mirror:
+                b = np.stack([sample_input(c, streams, frames, size, flip=True) for c in chunk])
+                logits = (logits + module(torch.from_numpy(b))) / 2
+            out.append(logits.float().numpy())
     return np.concatenate(out) if out else np.zeros((0, 0), np.float32)
 
 
@@ -87,7 +90,7 @@ def fit_video(samples: list[VideoSample], train_idx: list[int], val_idx: list[in
         order = np.asarray(train_idx)[rng.permutation(len(train_idx))]
         for s in range(steps):
             idx = order[s * batch:(s + 1) * batch]
-            x = np.stack([sample_input(samples[i], streams, frames, size, rng) for i in idx])
+            x = np.stack([sample_input(samples[i], streams, frames, size, rng, options.flip) for i in idx])
             yield torch.from_numpy(x), torch.from_numpy(y[idx])
 
     def step(model, x, target, gen):
@@ -96,15 +99,16 @@ def fit_video(samples: list[VideoSample], train_idx: list[int], val_idx: list[in
     def validate(model) -> dict[str, float]:
         if not len(val_idx):
             return {"accuracy": 0.0, "loss": 0.0}
-        logits = video_logits(model, [samples[i] for i in val_idx], streams, frames, size)
+        logits = video_logits(model, [samples[i] for i in val_idx], streams, frames, size, mirror=options.flip)
         target = torch.from_numpy(y[val_idx])
         return {"loss": float(F.cross_entropy(torch.from_numpy(logits), target)),
                 "accuracy": float(np.mean(logits.argmax(1) == y[val_idx]))}
 
     card_base = {"model": options.model, "kind": KIND, "streams": list(streams), "classes": classes,
-                 "video_frames": frames, "size": size, "weights": getattr(module, "weights_note", "from scratch"),
-                 "augmentation": "rotation +-10 deg, zoom 0.85-1.15, shift +-10 %, flip (flow x negated, joints "
-                                 "swapped), temporal jitter 80-100 % of the clip",
+                 "video_frames": frames, "size": size, "flip": options.flip,
+                 "weights": getattr(module, "weights_note", "from scratch"),
+                 "augmentation": "rotation +-10 deg, zoom 0.85-1.15, shift +-10 %, flip when `flip` (flow x negated, "
+                                 "joints swapped), temporal jitter 80-100 % of the clip",
                  "loss": "cross-entropy, class weights 1/frequency, label smoothing 0.1", **(card_extra or {})}
 
     def save_best(state, metrics, epoch) -> None:
@@ -133,7 +137,8 @@ class LoadedVideoModel:
         return tuple(self.card["streams"])
 
     def logits(self, samples: list[VideoSample]) -> np.ndarray:
-        return video_logits(self.module, samples, self.streams, int(self.card["video_frames"]), int(self.card["size"]))
+        return video_logits(self.module, samples, self.streams, int(self.card["video_frames"]), int(self.card["size"]),
+                            mirror=bool(self.card.get("flip", True)))
 
 
 def is_video_card(card: dict[str, Any]) -> bool:
