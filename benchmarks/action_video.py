@@ -8,7 +8,7 @@ are the same folds and are trained once). Each fold: 10 % of the training clips 
 epoch; every model has a time budget per fold. Figures: accuracy and macro F1 pooled over the tested
 clips, training minutes (all folds) and clips/s at inference (whole clips with the mirrored average).
 
-    .venv/bin/python benchmarks/action_video.py [--budget 0.35] [--threads 2] [--folds N] [--record]
+    .venv/bin/python benchmarks/action_video.py [--budget 0.75] [--threads 2] [--folds N] [--record]
         [--skeletons /tmp/tennis.npz] [--cache /tmp/sportlens-video-cache]
 """
 
@@ -60,6 +60,7 @@ def run_folds(samples, skeletons, folds, classes, args):
 
     from sportlens.action.options import TrainOptions
     from sportlens.action.pipeline import _inputs, _split, fit_clips, load_action_model, logits_with_mirror, softmax
+    from sportlens.action.video_models import TORCHVISION
     from sportlens.action.video_train import fit_video, load_video_model
 
     torch.set_num_threads(args.threads)
@@ -73,11 +74,14 @@ def run_folds(samples, skeletons, folds, classes, args):
         fold_classes = sorted({samples[i].label for i in train})
         cols = [classes.index(c) for c in fold_classes]
         for name in args.models:
-            options = TrainOptions(model=name, epochs=args.epochs, time_budget_min=args.budget, video_frames=16,
-                                   size=args.size, batch_size=8, lr=args.lr.get(name, 3e-3), threads=args.threads)
+            tv = name in TORCHVISION
+            options = TrainOptions(model=name, epochs=args.epochs, time_budget_min=args.budget,
+                                   video_frames=args.tv_frames if tv else 16, size=args.tv_size if tv else args.size,
+                                   batch_size=8, lr=1e-3 if tv else 3e-3, threads=args.threads)
             with tempfile.TemporaryDirectory() as tmp:
                 t0 = time.perf_counter()
-                fit_video(samples, tr, va, fold_classes, options, Path(tmp), pretrained=False)
+                fit_video(samples, tr, va, fold_classes, options, Path(tmp), pretrained=False,
+                          bn_batches=4 if tv else 0)
                 train_s[name] += time.perf_counter() - t0
                 loaded = load_video_model(tmp)
                 t0 = time.perf_counter()
@@ -116,10 +120,12 @@ def scores(probs, labels, classes, tested):
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--models", default="twin-rgb-flow,mc3-18")
-    parser.add_argument("--budget", type=float, default=0.35, help="minutes per fold per video model")
+    parser.add_argument("--budget", type=float, default=0.75, help="minutes per fold per video model")
     parser.add_argument("--epochs", type=int, default=40)
-    parser.add_argument("--skeleton-epochs", type=int, default=40)
+    parser.add_argument("--skeleton-epochs", type=int, default=60)
     parser.add_argument("--size", type=int, default=64)
+    parser.add_argument("--tv-frames", type=int, default=8, help="frames of the torchvision network's clips")
+    parser.add_argument("--tv-size", type=int, default=48, help="crop side of the torchvision network")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--folds", type=int, default=None, help="only the first N folds (a quick check)")
     parser.add_argument("--skeletons", default="/tmp/tennis.npz",
@@ -128,7 +134,6 @@ def main() -> None:
     parser.add_argument("--record", action="store_true")
     args = parser.parse_args()
     args.models = args.models.split(",")
-    args.lr = {"mc3-18": 1e-3, "r3d-18": 1e-3, "r2plus1d-18": 1e-3}
     samples, skeletons, groups = load(args)
     labels = [s.label for s in samples]
     classes = sorted(set(labels))
@@ -165,7 +170,10 @@ def input_of(name: str, args) -> str:
         return f"BlazePose skeletons, 64 steps, {args.skeleton_epochs} epochs"
     if name == "late fusion":
         return "mean of the probabilities of the rows above"
-    return (f"16 x {args.size} px ROI crops, {args.budget} min/fold (<= {args.epochs} epochs), from scratch"
+    from sportlens.action.video_models import TORCHVISION
+
+    frames, size = (args.tv_frames, args.tv_size) if name in TORCHVISION else (16, args.size)
+    return (f"{frames} x {size} px ROI crops, {args.budget} min/fold (<= {args.epochs} epochs), from scratch"
             + (" (RGB + flow)" if name.startswith("twin") else " (RGB)"))
 
 

@@ -110,7 +110,8 @@ def test_augmentation_moves_joints_with_the_pixels():
     rgb = np.zeros((1, s, s, 3), np.uint8)
     rgb[0, 10, 30] = 255  # one bright pixel where a joint sits
     pose = np.full((1, len(JOINTS), 2), [30.0, 10.0])
-    out, _, p = augment(rgb, np.zeros((1, s, s, 2), np.int8), pose, Augment(angle=30.0, zoom=1.1, shift=(0.05, -0.1)), s)
+    aug = Augment(angle=30.0, zoom=1.1, shift=(0.05, -0.1))
+    out, _, p = augment(rgb, np.zeros((1, s, s, 2), np.int8), pose, aug, s)
     y, x = np.unravel_index(np.argmax(out[0, ..., 0]), (s, s))
     assert abs(p[0, 0, 0] - x) <= 1 and abs(p[0, 0, 1] - y) <= 1
 

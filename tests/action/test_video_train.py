@@ -70,6 +70,20 @@ def test_action_train_cli_with_a_video_model_and_resume(motion, tmp_path, run_cl
     again = run_cli(*args, "--resume")
     assert again.code == 0, again.stderr
     assert len((out / "history.csv").read_text().splitlines()) == 4  # finished: nothing more to run
+    ev = run_cli("action", "eval", out, root / "lr", "--json")
+    assert ev.code == 0, ev.stderr
+    doc = ev.json()["metrics"]
+    assert doc["n_clips"] == 24 and doc["classes"] == ["left", "right"]
+    assert np.sum(doc["confusion"]) == 24 and 0.0 <= doc["accuracy"] <= 1.0
+    lines = (out / "eval" / "predictions.csv").read_text().splitlines()
+    assert len(lines) == 25 and lines[0] == "source,label,predicted"
+    video = next((root / "lr" / "right").glob("*.mp4"))
+    pr = run_cli("action", "predict", out, video, "--top-k", "2", "--json")
+    assert pr.code == 0, pr.stderr
+    top = pr.json()["metrics"]["predictions"][0]["top_k"]
+    assert [t["label"] for t in top] in (["left", "right"], ["right", "left"])
+    assert abs(sum(t["probability"] for t in top) - 1.0) < 1e-3
+    run_cli("action", "eval", out, root / "lr", "--split", "test").assert_user_error("no clips in split 'test'")
     card = load_video_model(out).card
     assert card["flip"] is False
     assert card["classes"] == ["left", "right"] and card["video_frames"] == 8 and card["size"] == 32

@@ -238,6 +238,9 @@ def load_action_model(run: str | Path) -> LoadedActionModel:
     run = Path(run)
     path = run / "best.pt" if run.is_dir() else run
     state, card = load_checkpoint(path, TASK)
+    if card.get("kind") == "video":
+        raise ModelError(f"{card['model']} is a video model: `action detect` runs skeleton models only so far", path,
+                         "train a skeleton model (--model skeleton-tcn) for detection")
     if card.get("feature_version", 1) != FEATURE_VERSION:
         raise ModelError(f"model made for skeleton features v{card.get('feature_version', 1)}, this sportlens "
                          f"computes v{FEATURE_VERSION}", path, "retrain the model")
@@ -255,6 +258,10 @@ def run_eval(run: str | Path, data: str | Path, out_dir: str | Path | None = Non
     """Accuracy, macro F1, per-class figures and the confusion matrix of RUN on DATA."""
     import pandas as pd
 
+    from sportlens.action.video_train import is_video_run, run_video_eval
+
+    if is_video_run(run):
+        return run_video_eval(run, data, out_dir, options, progress)
     progress = ensure_progress(progress, "action eval")
     loaded = load_action_model(run)
     data = Path(data)
@@ -286,6 +293,10 @@ def run_predict(run: str | Path, inputs: list[str | Path], out_dir: str | Path |
     """Top-k actions of each input clip (video, keypoints.csv, pose output folder or .mat)."""
     import pandas as pd
 
+    from sportlens.action.video_train import is_video_run, run_video_predict
+
+    if is_video_run(run):
+        return run_video_predict(run, inputs, out_dir, options, progress)
     progress = ensure_progress(progress, "action predict")
     loaded = load_action_model(run)
     clips = [read_clip(Path(p), progress=progress) for p in inputs]

@@ -6,7 +6,7 @@ held-out clips saved with its model card, resume and the time budget from `sport
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -60,7 +60,7 @@ def video_logits(module, samples: list[VideoSample], streams: tuple[str, ...], f
 
 def fit_video(samples: list[VideoSample], train_idx: list[int], val_idx: list[int], classes: list[str],
               options: TrainOptions, run_dir: Path, progress: Progress | None = None,
-              card_extra: dict[str, Any] | None = None, pretrained: bool = True):
+              card_extra: dict[str, Any] | None = None, pretrained: bool = True, bn_batches: int = 0):
     """Train options.model on samples[train_idx], the best epoch chosen on samples[val_idx]; writes
     run_dir/best.pt with its card and last.pt. Returns the FitResult (also used by the benchmark)."""
     import torch
@@ -117,6 +117,7 @@ def fit_video(samples: list[VideoSample], train_idx: list[int], val_idx: list[in
 
     config = FitConfig(phases=(Phase("train", options.epochs, options.lr),), weight_decay=options.weight_decay,
                        label_smoothing=0.1, seed=options.seed, amp="off", channels_last=False,
+                       bn_recalibration_batches=bn_batches,
                        time_budget_s=None if options.time_budget_min is None else 60 * options.time_budget_min)
     return fit(module, [list(module.parameters())], batches, steps, validate, config, run_dir, save_best,
                resume=options.resume, progress=progress, step=step)
@@ -198,7 +199,8 @@ def run_video_train(data: str | Path, out_dir: str | Path, options: TrainOptions
         progress.message(f"training {options.model} ({'+'.join(streams)}) on {len(train_idx)} clips, validating "
                          f"on {len(val_idx)}, {len(classes)} classes")
         result = fit_video(samples, train_idx, val_idx, classes, options, out_dir, progress,
-                           {"data": {"source": str(data.resolve()), "clips": len(samples)}, "split": split})
+                           {"data": {"source": str(data.resolve()), "clips": len(samples)}, "split": split,
+                            "prep": asdict(settings)})
         loaded = load_video_model(out_dir)
         test = None
         if test_idx:
@@ -212,4 +214,102 @@ def run_video_train(data: str | Path, out_dir: str | Path, options: TrainOptions
                                 "epochs_run": result.epochs_run, "stopped_by": result.stopped_by, "split": split,
                                 "weights": loaded.card.get("weights")})
         summary.timings["train_s"] = round(time.perf_counter() - t0, 2)
+    return summary
+
+
+def is_video_run(run: str | Path) -> bool:
+    """Whether RUN (a run folder or .pt) holds a video model (False when it is missing or unreadable: the
+    skeleton path then gives its own error)."""
+    import torch
+
+    run = Path(run)
+    path = run / "best.pt" if run.is_dir() else run
+    try:
+        blob = torch.load(path, map_location="cpu", weights_only=True)
+        return is_video_card(blob.get("card") or {})
+    except Exception:  # any unreadable file: left to load_checkpoint's error
+        return False
+
+
+def _samples_for(loaded: LoadedVideoModel, data_or_videos, progress: Progress, labelled: bool = True):
+    from sportlens.action.video_data import cached_clip
+
+    settings = PrepSettings(**loaded.card["prep"]) if "prep" in loaded.card else PrepSettings()
+    cache = loaded.path.parent / "cache"
+    with_pose = "pose" in loaded.streams
+    if labelled:
+        return load_video_clips(data_or_videos, settings, with_pose, cache, progress=progress)
+    out = []
+    for video in data_or_videos:
+        xy = None
+        if with_pose:
+            from sportlens.action.data import read_clip
+
+            xy = read_clip(Path(video)).xy
+        out.append(cached_clip(video, settings, xy, None, cache))
+    return out
+
+
+def run_video_eval(run: str | Path, data: str | Path, out_dir: str | Path | None, options,
+                   progress: Progress | None = None):
+    """`action eval` of a video model on DATA (CLASS/ sub-folders of videos; every clip is scored)."""
+    import pandas as pd
+
+    from sportlens.io.atomic import write_csv
+    from sportlens.io.output_dir import output_run
+    from sportlens.summary import Summary, plain
+    from sportlens.training.metrics import classification_metrics
+
+    progress = ensure_progress(progress, "action eval")
+    loaded = load_video_model(run)
+    data = Path(data)
+    if options.split not in ("auto", "all"):
+        raise DataFormatError(f"no clips in split {options.split!r}: a folder of videos has no split", data,
+                              "use --split all")
+    samples = _samples_for(loaded, data, progress)
+    unknown = sorted({s.label for s in samples} - set(loaded.classes))
+    if unknown:
+        raise DataFormatError(f"class(es) the model was not trained on: {', '.join(unknown)}", data)
+    out_dir = Path(out_dir) if out_dir is not None else loaded.path.parent / "eval"
+    summary = Summary("action eval", inputs=[str(run), str(data)], options=plain(options))
+    with output_run(out_dir, summary, data):
+        pred = loaded.logits(samples).argmax(1)
+        labels = np.array([loaded.classes.index(s.label) for s in samples])
+        full = classification_metrics(labels, pred, loaded.classes)
+        write_csv(out_dir / "predictions.csv", pd.DataFrame({
+            "source": [s.source for s in samples], "label": [s.label for s in samples],
+            "predicted": [loaded.classes[p] for p in pred]}))
+        summary.metrics.update({"split": "all", "n_clips": len(samples), "accuracy": full["accuracy"],
+                                "macro_f1": full["macro_f1"], "per_class": full["per_class"],
+                                "confusion": full["confusion"], "classes": loaded.classes})
+    return summary
+
+
+def run_video_predict(run: str | Path, inputs: list[str | Path], out_dir: str | Path | None, options,
+                      progress: Progress | None = None):
+    """`action predict` of a video model: top-k classes of each video."""
+    import pandas as pd
+
+    from sportlens.action.pipeline import softmax
+    from sportlens.io.atomic import write_csv
+    from sportlens.io.output_dir import output_run
+    from sportlens.summary import Summary, plain
+
+    progress = ensure_progress(progress, "action predict")
+    loaded = load_video_model(run)
+    samples = _samples_for(loaded, [Path(p) for p in inputs], progress, labelled=False)
+    probs = softmax(loaded.logits(samples))
+    k = min(options.top_k, len(loaded.classes))
+    rows = []
+    for sample, p in zip(samples, probs, strict=True):
+        best = np.argsort(-p, kind="stable")[:k]
+        rows.append({"input": sample.source, "top_k": [
+            {"label": loaded.classes[i], "probability": round(float(p[i]), 4)} for i in best]})
+    summary = Summary("action predict", inputs=[str(p) for p in inputs], options=plain(options))
+    summary.metrics.update({"model": loaded.card["model"], "predictions": rows})
+    if out_dir is not None:
+        with output_run(out_dir, summary, *inputs):
+            write_csv(Path(out_dir) / "predictions.csv", pd.DataFrame(
+                [{"input": r["input"], "label": r["top_k"][0]["label"], "probability": r["top_k"][0]["probability"]}
+                 for r in rows]))
     return summary
