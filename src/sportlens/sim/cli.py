@@ -13,7 +13,8 @@ import typer
 
 from sportlens.command import JSON_HELP, OUT_HELP, report, run_task
 
-app = typer.Typer(help="Sport simulations: half-pipe pumping and high-bar swings; train, evaluate, render.",
+app = typer.Typer(help="Sport simulations: half-pipe pumping and high-bar swings; train, evaluate, render; "
+                       "replay a recorded 3D pose on a MuJoCo humanoid.",
                   no_args_is_help=True)
 
 
@@ -118,3 +119,43 @@ def render(
     m = summary.metrics
     result = f"goal reached after {m['time_to_success_s']:.1f} s" if m["success"] else "goal not reached"
     report(summary, as_json, [f"{m['policy']} on {m['env_id']}: {result}; {m['frames']} frames"], out)
+
+
+class ReplayRenderer(StrEnum):
+    auto = "auto"
+    mujoco = "mujoco"
+    matplotlib = "matplotlib"
+    none = "none"
+
+
+@app.command()
+def replay(
+    pose: Path = typer.Argument(..., help="A pose3d.trc (`sportlens pose --person-height`), a multi-camera "
+                                          "markers.trc (`pose3d`), a pose keypoints.csv, or a folder holding one."),
+    out: Path = typer.Option(..., "-o", "--out", help=f"Output folder (joint_angles.csv, com.csv, com.png, "
+                                                     f"limits.csv, fit.csv, humanoid.xml, replay.mp4). {OUT_HELP}"),
+    mass_kg: float = typer.Option(70.0, "--mass-kg", help="Body mass (kg): places the centre of mass by de Leva's "
+                                                          "segment shares."),
+    renderer: ReplayRenderer = typer.Option(ReplayRenderer.auto, help="Video: MuJoCo's offscreen renderer "
+                                            "(EGL, then OSMesa), a matplotlib stick figure, or none; auto: MuJoCo "
+                                            "where a GL context can be made, else matplotlib."),
+    width: int = typer.Option(640, help="Video width (pixels)."),
+    height: int = typer.Option(480, help="Video height (pixels)."),
+    max_iterations: int = typer.Option(50, help="Inverse-kinematics steps per frame at most."),
+    as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
+) -> None:
+    """A recorded 3D pose drives a MuJoCo humanoid by inverse kinematics: joint angles, centre of mass,
+    joint-limit breaks, fit residual and a video."""
+    from sportlens.sim.options import ReplayOptions
+    from sportlens.sim.replay import run_replay
+
+    options = ReplayOptions(mass_kg=mass_kg, renderer=renderer.value, width=width, height=height,
+                            max_iterations=max_iterations)
+    summary = run_task("sim replay", lambda progress: run_replay(pose, out, options, progress))
+    m = summary.metrics
+    residual = m["residual_mm"]
+    line = f"{m['fitted_frames']}/{m['frames']} frames fitted"
+    if residual:
+        line += f", residual median {residual['median']:.1f} mm (max {residual['max']:.1f})"
+    line += f"; {m['frames_beyond_limits']} frames beyond a joint limit; video: {m['renderer']}"
+    report(summary, as_json, [line], out)

@@ -85,3 +85,24 @@ class RenderOptions:
         check_range("max_seconds", self.max_seconds, 0.0, 3600.0, low_open=True)
         check_range("hold_s", self.hold_s, 0.0, 60.0)
         _check_settings(self.env_settings)
+
+
+ReplayRenderer = Literal["auto", "mujoco", "matplotlib", "none"]
+
+
+@dataclass(frozen=True)
+class ReplayOptions:
+    mass_kg: float = 70.0  # body mass: de Leva's segment shares of it place the centre of mass
+    renderer: ReplayRenderer = "auto"  # auto: MuJoCo's offscreen renderer (EGL, then OSMesa), else matplotlib
+    width: int = 640  # video size (pixels)
+    height: int = 480
+    max_iterations: int = 50  # Levenberg-Marquardt steps per frame at most (the first frame gets 4x)
+    min_keypoints: int = 8  # a frame with fewer usable keypoints is not fitted (NaN row, a warning)
+
+    def __post_init__(self) -> None:
+        check_literals(self)
+        check_range("mass_kg", self.mass_kg, 1.0, 500.0)
+        check_range("width", self.width, 64, 3840)
+        check_range("height", self.height, 64, 2160)
+        check_range("max_iterations", self.max_iterations, 1, 10_000)
+        check_range("min_keypoints", self.min_keypoints, 6, 17)
