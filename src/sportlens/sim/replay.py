@@ -27,6 +27,10 @@ from sportlens.summary import Summary, plain
 VIDEO_FILE = "replay.mp4"
 NO_GL_EXIT = 3  # the render child's exit status when the GL backend cannot make a context
 GL_BACKENDS = ("egl", "osmesa")
+# a weak pull of every hinge towards 0 (m of keypoint error per radian): where the keypoints cannot tell
+# equivalent poses apart (a straight arm's rotation, a shoulder near its gimbal pose) it picks the least turned
+# one instead of letting the angles drift; where they can, it shifts angles by well under a degree
+PRIOR_M_PER_RAD = 0.003
 NEEDS = ", ".join(REQUIRED_KEYPOINTS)
 # hinges that only an optional keypoint can turn: without it they stay at 0 and their columns are NaN
 OBSERVED_BY = {"ankle_flexion_l": ("left_heel", "left_foot_index"), "ankle_flexion_r": ("right_heel", "right_foot_index"),
@@ -150,15 +154,20 @@ class InverseKinematics:
         self.site_ids = np.array([mujoco.mj_name2id(model, mujoco.mjtObj.mjOBJ_SITE, s) for s in SITES])
         self.hinge_qpos = np.array([model.jnt_qposadr[mujoco.mj_name2id(model, mujoco.mjtObj.mjOBJ_JOINT, h.name)]
                                     for h in HINGES])
+        hinge_dof = np.array([model.jnt_dofadr[mujoco.mj_name2id(model, mujoco.mjtObj.mjOBJ_JOINT, h.name)]
+                              for h in HINGES])
         self.pelvis = mujoco.mj_name2id(model, mujoco.mjtObj.mjOBJ_BODY, "pelvis")
         self.max_iterations = max_iterations
         self._jac = np.zeros((3, model.nv))
+        self._prior_jac = np.zeros((len(HINGES), model.nv))
+        self._prior_jac[np.arange(len(HINGES)), hinge_dof] = PRIOR_M_PER_RAD
 
     def _errors(self, qpos: np.ndarray, target: np.ndarray, used: np.ndarray, jacobian: bool):
         m, d = self.model, self.data
         d.qpos[:] = qpos
         self.mj.mj_kinematics(m, d)
-        err = (target[used] - d.site_xpos[self.site_ids[used]]).ravel()
+        err = np.concatenate([(target[used] - d.site_xpos[self.site_ids[used]]).ravel(),
+                              -PRIOR_M_PER_RAD * qpos[self.hinge_qpos]])
         if not jacobian:
             return err, None
         self.mj.mj_comPos(m, d)
@@ -166,7 +175,7 @@ class InverseKinematics:
         for sid in self.site_ids[used]:
             self.mj.mj_jacSite(m, d, self._jac, None, int(sid))
             rows.append(self._jac.copy())
-        return err, np.concatenate(rows)
+        return err, np.concatenate([*rows, self._prior_jac])
 
     def initial_pose(self, target: np.ndarray) -> np.ndarray:
         """Zero joint angles with the pelvis on the mid-hip, its axes from the hips (left) and the trunk (up)."""
@@ -417,7 +426,7 @@ def _render_child(argv: list[str]) -> int:
         return NO_GL_EXIT
     camera = mujoco.MjvCamera()
     camera.type = mujoco.mjtCamera.mjCAMERA_FREE
-    camera.distance, camera.elevation, camera.azimuth = 4.2, -12.0, float(azimuth)
+    camera.distance, camera.elevation, camera.azimuth = 3.6, -12.0, float(azimuth)
     pelvis = mujoco.mj_name2id(model, mujoco.mjtObj.mjOBJ_BODY, "pelvis")
     last = None
     try:
