@@ -132,6 +132,16 @@ def inputs(tmp_path_factory, one_torch_thread, labelled_imu_csv, two_class_image
     return made
 
 
+def _replay_trc(i: Inputs) -> Path:
+    """A pose3d.trc of the replay humanoid itself (10 frames; made on first use)."""
+    path = i.root / "replay" / "pose3d.trc"
+    if not path.exists():
+        from sportlens.sim.humanoid import write_demo_trc
+
+        write_demo_trc(path, n_frames=10)
+    return path
+
+
 def _calib(i: Inputs) -> Path:
     """Board views of a known camera, its calibration and four plane points (made on first use)."""
     folder = i.root / "calib"
@@ -225,6 +235,7 @@ CALLS: dict[str, Call] = {
                                     "--eval-episodes", "1"]),
     "sim eval": Call(lambda i, o: [i.sim_run, "-o", o, "--episodes", "2"]),
     "sim render": Call(lambda i, o: [i.sim_run, "-o", o, "--max-seconds", "1"]),
+    "sim replay": Call(lambda i, o: [_replay_trc(i), "-o", o, "--renderer", "none"]),
 }
 
 
