@@ -226,7 +226,8 @@ def humanoid_xml(dims: Dimensions, mass_kg: float = 70.0, floor_z: float = 0.0) 
         '<mujoco model="sportlens-replay-humanoid"><compiler angle="degree" inertiafromgeom="false"/>'
         '<option gravity="0 0 -9.81"/>'
         '<visual><headlight ambient="0.4 0.4 0.4" diffuse="0.5 0.5 0.5"/><global offwidth="1920" offheight="1080"/>'
-        '</visual><asset><texture type="skybox" builtin="gradient" rgb1="0.55 0.7 0.88" rgb2="0.95 0.96 0.98" width="256" height="256"/><texture name="grid" type="2d" builtin="checker" width="256" height="256" '
+        '</visual><asset><texture type="skybox" builtin="gradient" rgb1="0.55 0.7 0.88" rgb2="0.95 0.96 0.98" '
+        'width="256" height="256"/><texture name="grid" type="2d" builtin="checker" width="256" height="256" '
         'rgb1="0.82 0.84 0.86" rgb2="0.72 0.74 0.77"/><material name="grid" texture="grid" texrepeat="8 8"/>'
         '</asset><worldbody><light pos="0 0 6" dir="0 0 -1" directional="true"/>'
         f'<geom name="floor" type="plane" pos="0 0 {floor_z:.6g}" size="20 20 0.1" material="grid" '
@@ -272,9 +273,9 @@ def site_positions(model, qpos_rows: np.ndarray) -> dict[str, np.ndarray]:
 
 
 def demo_motion(n_frames: int = 60, fps: float = 30.0) -> tuple[np.ndarray, np.ndarray, list[dict[str, float]]]:
-    """A squat with a side arm raise (to 55 degrees, clear of the shoulder's gimbal pose at 90) and a trunk turn while moving forward 0.5 m: (pelvis xyz (N, 3), trunk
-    lean (N,) degrees, the hinge angles (degrees) per frame). Knees and elbows stay bent, so every hinge shows in
-    the keypoints."""
+    """A squat with a side arm raise (to 55 degrees, clear of the shoulder's gimbal pose at 90) and a trunk turn
+    while moving forward 0.5 m: (pelvis xyz (N, 3), trunk lean (N,) degrees, the hinge angles (degrees) per
+    frame). Knees and elbows stay bent, so every hinge shows in the keypoints."""
     t = np.arange(n_frames) / fps
     phase = 0.5 * (1 - np.cos(2 * np.pi * t / max(t[-1], 1e-9))) if n_frames > 1 else np.zeros(1)
     frames = []

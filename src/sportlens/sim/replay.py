@@ -20,7 +20,7 @@ import numpy as np
 
 from sportlens.errors import DataFormatError, InputFileError
 from sportlens.events import Progress, ensure_progress
-from sportlens.sim.humanoid import HINGES, OPTIONAL_KEYPOINTS, REQUIRED_KEYPOINTS, SITES, Dimensions
+from sportlens.sim.humanoid import HINGES, OPTIONAL_KEYPOINTS, REQUIRED_KEYPOINTS, SITES
 from sportlens.sim.options import ReplayOptions
 from sportlens.summary import Summary, plain
 
@@ -33,7 +33,8 @@ GL_BACKENDS = ("egl", "osmesa")
 PRIOR_M_PER_RAD = 0.003
 NEEDS = ", ".join(REQUIRED_KEYPOINTS)
 # hinges that only an optional keypoint can turn: without it they stay at 0 and their columns are NaN
-OBSERVED_BY = {"ankle_flexion_l": ("left_heel", "left_foot_index"), "ankle_flexion_r": ("right_heel", "right_foot_index"),
+OBSERVED_BY = {"ankle_flexion_l": ("left_heel", "left_foot_index"),
+               "ankle_flexion_r": ("right_heel", "right_foot_index"),
                "neck_flexion": ("nose",), "neck_bending": ("nose",)}
 
 
