@@ -191,3 +191,13 @@ def test_nan_only_frames_and_other_bad_inputs_are_one_line(run_cli, tmp_path):
     assert not (tmp_path / "out").exists()
     with pytest.raises(OptionError, match="--renderer must be one of auto, mujoco, matplotlib, none"):
         ReplayOptions(renderer="opengl")
+
+
+def test_the_docs_table_lists_every_hinge_and_its_range():
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[2] / "docs" / "sim.md").read_text()
+    rows = [line for line in text.splitlines() if line.startswith("| ") and "_" in line.split("|")[1]]
+    documented = {r.split("|")[1].strip(): r.split("|")[3].strip() for r in rows if r.split("|")[1].strip() in
+                  {h.name for h in HINGES}}
+    assert documented == {h.name: f"{h.range_deg[0]:g} to {h.range_deg[1]:g}" for h in HINGES}
