@@ -201,3 +201,37 @@ def test_the_docs_table_lists_every_hinge_and_its_range():
     documented = {r.split("|")[1].strip(): r.split("|")[3].strip() for r in rows if r.split("|")[1].strip() in
                   {h.name for h in HINGES}}
     assert documented == {h.name: f"{h.range_deg[0]:g} to {h.range_deg[1]:g}" for h in HINGES}
+
+
+def test_without_a_gl_context_the_video_is_a_stick_figure(tmp_path, monkeypatch):
+    """Only OSMesa offered to the render child: where the machine has no libOSMesa (this one) the child reports
+    no context and the replay draws the matplotlib stick figure instead (summary.json says which)."""
+    import ctypes.util
+
+    import av
+
+    import sportlens.sim.replay as replay
+
+    monkeypatch.delenv("MUJOCO_GL", raising=False)
+    monkeypatch.setattr(replay, "GL_BACKENDS", ("osmesa",))
+    trc, _ = write_demo_trc(tmp_path / "pose3d.trc", n_frames=6)
+    summary = run_replay(trc, tmp_path / "out", ReplayOptions(width=160, height=120))
+    has_osmesa = ctypes.util.find_library("OSMesa") is not None
+    assert summary.metrics["renderer"] == ("mujoco (osmesa)" if has_osmesa else "matplotlib stick figure")
+    with av.open(str(tmp_path / "out" / "replay.mp4")) as container:
+        assert sum(1 for _ in container.decode(video=0)) == 6
+    assert not [p for p in (tmp_path / "out").iterdir() if p.name.startswith(".tmp-")]
+
+
+def test_mujoco_only_fails_clearly_without_a_gl_context(run_cli, tmp_path, monkeypatch):
+    import ctypes.util
+
+    import sportlens.sim.replay as replay
+
+    if ctypes.util.find_library("OSMesa") is not None:
+        pytest.skip("this machine has OSMesa: a context can be made")
+    monkeypatch.delenv("MUJOCO_GL", raising=False)
+    monkeypatch.setattr(replay, "GL_BACKENDS", ("osmesa",))
+    trc, _ = write_demo_trc(tmp_path / "pose3d.trc", n_frames=3)
+    run_cli("sim", "replay", trc, "-o", tmp_path / "out", "--renderer", "mujoco").assert_user_error(
+        "MuJoCo cannot render here", "--renderer matplotlib")

@@ -234,9 +234,28 @@ def humanoid_xml(dims: Dimensions, mass_kg: float = 70.0, floor_z: float = 0.0) 
         f'contype="0" conaffinity="0"/>{body}</worldbody></mujoco>')
 
 
+def import_mujoco():
+    """The mujoco module; a UserError when MUJOCO_GL names a GL backend this machine cannot load (mujoco loads it
+    on import)."""
+    import os
+
+    try:
+        import mujoco
+    except (ImportError, AttributeError, RuntimeError, OSError) as error:
+        from sportlens.errors import UserError
+
+        backend = os.environ.get("MUJOCO_GL")
+        if not backend:
+            raise
+        raise UserError(f"mujoco cannot load with MUJOCO_GL={backend} ({type(error).__name__}: {error})",
+                        hint="unset MUJOCO_GL (the replay tries EGL, then OSMesa, itself) or name a backend this "
+                             "machine has") from None
+    return mujoco
+
+
 def build_model(dims: Dimensions, mass_kg: float = 70.0, floor_z: float = 0.0):
     """The compiled mujoco.MjModel of humanoid_xml."""
-    import mujoco
+    mujoco = import_mujoco()
 
     return mujoco.MjModel.from_xml_string(humanoid_xml(dims, mass_kg, floor_z))
 
@@ -245,7 +264,7 @@ def pose_model(model, angles_deg: dict[str, float], pelvis_xyz=(0.0, 0.0, 1.0), 
                pelvis_lean_deg: float = 0.0) -> np.ndarray:
     """qpos of the model with the pelvis at pelvis_xyz (m), turned pelvis_yaw_deg about Z and leaning
     pelvis_lean_deg forward, and the named hinges at angles_deg (others 0)."""
-    import mujoco
+    mujoco = import_mujoco()
 
     qpos = model.qpos0.copy()
     qpos[:3] = pelvis_xyz
@@ -260,7 +279,7 @@ def pose_model(model, angles_deg: dict[str, float], pelvis_xyz=(0.0, 0.0, 1.0), 
 
 def site_positions(model, qpos_rows: np.ndarray) -> dict[str, np.ndarray]:
     """Forward kinematics: {keypoint: (N, 3)} of the model's sites (MuJoCo's frame, Z up) for each qpos row."""
-    import mujoco
+    mujoco = import_mujoco()
 
     data = mujoco.MjData(model)
     ids = [mujoco.mj_name2id(model, mujoco.mjtObj.mjOBJ_SITE, s) for s in SITES]

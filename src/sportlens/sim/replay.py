@@ -148,7 +148,9 @@ class InverseKinematics:
     """Levenberg-Marquardt on the site Jacobians of a humanoid model: site k follows keypoint SITES[k]."""
 
     def __init__(self, model, max_iterations: int = 50):
-        import mujoco
+        from sportlens.sim.humanoid import import_mujoco
+
+        mujoco = import_mujoco()
 
         self.mj = mujoco
         self.model, self.data = model, mujoco.MjData(model)
@@ -379,11 +381,15 @@ def _render_mujoco(xml_path: Path, qpos: np.ndarray, target: Path, fps: float, o
                 env.setdefault("PYOPENGL_PLATFORM", "egl")
             argv = [sys.executable, "-m", "sportlens.sim.replay", str(xml_path), str(qpos_path), str(target),
                     repr(fps), str(options.width), str(options.height), repr(azimuth)]
-            child = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            # one pipe for both streams, read to the end: a chatty GL driver cannot fill a second pipe and block
+            child = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+            said: list[str] = []
             try:
                 for line in child.stdout:
                     if line.strip() == "frame":
                         step.advance()
+                    elif line.strip():
+                        said = [*said[-20:], line.strip()]
                 child.wait()
             except BaseException:
                 child.terminate()
@@ -391,9 +397,8 @@ def _render_mujoco(xml_path: Path, qpos: np.ndarray, target: Path, fps: float, o
                 raise
             if child.returncode == 0:
                 return backend
-            error = child.stderr.read().strip().splitlines()
             if child.returncode != NO_GL_EXIT:
-                raise RuntimeError(f"the MuJoCo render child failed ({backend}): {error[-1] if error else '?'}")
+                raise RuntimeError(f"the MuJoCo render child failed ({backend}): {said[-1] if said else '?'}")
     finally:
         qpos_path.unlink(missing_ok=True)
     return None
@@ -410,14 +415,13 @@ def _render_child(argv: list[str]) -> int:
     signal.signal(signal.SIGTERM, stop)
     xml_path, qpos_path, target, fps, width, height, azimuth = argv
     width, height = int(width), int(height)
-    import mujoco
-
     from sportlens.video.encode import VideoWriter
 
-    model = mujoco.MjModel.from_xml_path(xml_path)
-    data = mujoco.MjData(model)
-    qpos = np.load(qpos_path)
     try:
+        import mujoco  # loads the GL backend named by MUJOCO_GL, which may be missing here
+
+        model = mujoco.MjModel.from_xml_path(xml_path)
+        data = mujoco.MjData(model)
         renderer = mujoco.Renderer(model, height, width)
         mujoco.mj_forward(model, data)
         renderer.update_scene(data)
@@ -425,6 +429,7 @@ def _render_child(argv: list[str]) -> int:
     except Exception as error:  # noqa: BLE001  (any failure to make a context means: try the next backend)
         print(f"no GL context: {error}", file=sys.stderr)
         return NO_GL_EXIT
+    qpos = np.load(qpos_path)
     camera = mujoco.MjvCamera()
     camera.type = mujoco.mjtCamera.mjCAMERA_FREE
     camera.distance, camera.elevation, camera.azimuth = 3.6, -12.0, float(azimuth)
