@@ -6,13 +6,14 @@ held-out clips saved with its model card, resume and the time budget from `sport
 from __future__ import annotations
 
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from sportlens.action.options import TrainOptions
+from sportlens.action.pipeline import LoadedActionModel
 from sportlens.action.video_data import PrepSettings, VideoSample, load_video_clips, sample_input
 from sportlens.action.video_models import streams_of
 from sportlens.errors import DataFormatError, ModelError
@@ -123,15 +124,8 @@ def fit_video(samples: list[VideoSample], train_idx: list[int], val_idx: list[in
                resume=options.resume, progress=progress, step=step)
 
 
-@dataclass
-class LoadedVideoModel:
-    module: Any
-    card: dict[str, Any]
-    path: Path
-
-    @property
-    def classes(self) -> list[str]:
-        return list(self.card["classes"])
+class LoadedVideoModel(LoadedActionModel):
+    """A video model with its card: the skeleton model's loaded type plus its input streams."""
 
     @property
     def streams(self) -> tuple[str, ...]:

@@ -14,7 +14,7 @@ import secrets
 import shutil
 import threading
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -43,7 +43,6 @@ class Settings:
     registry: str | None = None  # MLflow registry URI [$SPORTLENS_REGISTRY or ~/.sportlens/registry]
     poll_s: float = 0.5
     max_attempts: int = 3
-    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def url(self) -> str:

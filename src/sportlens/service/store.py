@@ -17,7 +17,6 @@ from sqlalchemy import DateTime, Float, Integer, String, Text, create_engine, fu
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
-STATES = ("queued", "running", "done", "failed")
 ACTIVE = ("queued", "running")
 
 
